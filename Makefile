@@ -1,0 +1,37 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Each creates .venv when missing,
+# installs requirements.txt and the install-time model files, then runs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SELFIE := tf_p2c/face/assets/selfie_segmentation.tflite
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+
+.PHONY: setup test demo bench clean
+
+setup: $(STAMP) $(SELFIE)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# MediaPipe's selfie-segmentation model, taken from the mediapipe wheel on PyPI at install time
+# (mediapipe itself cannot be installed beside TensorFlow 2.21); never fetched at run time.
+$(SELFIE): $(STAMP)
+	$(PY) -m tf_p2c.face.install_models
+
+test: setup
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m tf_p2c demo
+
+bench: setup
+	$(PY) benchmarks/bench_generator.py
+	$(PY) benchmarks/bench_parity_full.py
+	$(PY) benchmarks/bench_preprocess.py
+
+clean:
+	rm -rf demo_out .pytest_cache

@@ -1,0 +1,86 @@
+"""The photo2cartoon generator: hourglass encoder, CAM attention, Soft-AdaLIN decoder."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from tf_p2c.config import ModelConfig
+from tf_p2c.layers import (
+    LIN,
+    CAMAttention,
+    HourGlass,
+    InstanceNormalization,
+    ReflectionPadding2D,
+    ResnetBlock,
+    ResnetSoftAdaLINBlock,
+)
+from tf_p2c.layers.resampling import NearestUpsampling2x
+
+N_BOTTLENECK_BLOCKS = 4
+
+
+def _pad_conv(x, filters, kernel_size, name, stride=1):
+    x = ReflectionPadding2D(kernel_size // 2, name=f"{name}_pad")(x)
+    return layers.Conv2D(filters, kernel_size, strides=stride, use_bias=False, name=f"{name}_conv")(x)
+
+
+def _conv_in_relu(x, filters, kernel_size, name, stride=1):
+    x = _pad_conv(x, filters, kernel_size, name, stride)
+    x = InstanceNormalization(name=f"{name}_norm")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator") -> keras.Model:
+    """Builds the generator as a functional Keras model.
+
+    Input: (B, img_size, img_size, 3) float32 RGB in [-1, 1]. Outputs: `image` (same shape, in
+    [-1, 1]), `cam_logit` (B, 2) and `heatmap` (B, img_size/4, img_size/4, 1). Layer names
+    follow the original's module names (e.g. `DownBlock1_conv` is `DownBlock1.1`), which is what
+    weight import maps by.
+
+    Args:
+        config: architecture; `ngf`, `img_size` and `light` are used.
+        name: model name.
+    """
+    ngf, size = config.ngf, config.img_size
+    inputs = keras.Input((size, size, 3), name="input")
+
+    x = _conv_in_relu(inputs, ngf, 7, "ConvBlock1")
+    x = HourGlass(ngf, ngf, name="HourGlass1")(x)
+    x = HourGlass(ngf, ngf, name="HourGlass2")(x)
+    x = _conv_in_relu(x, ngf * 2, 3, "DownBlock1", stride=2)
+    x = _conv_in_relu(x, ngf * 4, 3, "DownBlock2", stride=2)
+
+    content = []
+    for i in range(1, N_BOTTLENECK_BLOCKS + 1):
+        x = ResnetBlock(ngf * 4, name=f"EncodeBlock{i}")(x)
+        content.append(layers.GlobalAveragePooling2D(name=f"content_features{i}")(x))
+
+    x, cam_logit, heatmap = CAMAttention(ngf * 4, name="CAM")(x)
+
+    if config.light:
+        style = layers.GlobalAveragePooling2D(name="FC_pool")(x)
+    else:
+        style = layers.Flatten(name="FC_flatten")(x)
+    style = layers.Dense(ngf * 4, activation="relu", name="FC_0")(style)
+    style = layers.Dense(ngf * 4, activation="relu", name="FC_2")(style)
+
+    # Content features enter the decoder deepest first: DecodeBlock1 gets content_features4.
+    for i, feature in enumerate(reversed(content), start=1):
+        x = ResnetSoftAdaLINBlock(ngf * 4, name=f"DecodeBlock{i}")([x, feature, style])
+
+    for i, filters in enumerate((ngf * 2, ngf), start=1):
+        x = NearestUpsampling2x(name=f"UpBlock{i}_upsample")(x)
+        x = _pad_conv(x, filters, 3, f"UpBlock{i}")
+        x = LIN(name=f"UpBlock{i}_norm")(x)
+        x = layers.ReLU(name=f"UpBlock{i}_relu")(x)
+
+    x = HourGlass(ngf, ngf, name="HourGlass3")(x)
+    x = HourGlass(ngf, ngf, use_res=False, name="HourGlass4")(x)
+    x = _pad_conv(x, 3, 7, "ConvBlock2")
+    image = layers.Activation("tanh", name="image")(x)
+
+    cam_logit = layers.Identity(name="cam_logit")(cam_logit)
+    heatmap = layers.Identity(name="heatmap")(heatmap)
+    return keras.Model(inputs, [image, cam_logit, heatmap], name=name)

@@ -1,0 +1,246 @@
+"""Loading photo2cartoon networks from the original's files and from our own.
+
+Accepted files:
+- the original's PyTorch checkpoint (`.pt`, zip or legacy format), a dict of state dicts
+  `genA2B`, `genB2A`, `disGA`, `disGB`, `disLA`, `disLB` (any subset) or one bare state dict;
+  read without torch and without running pickled code;
+- the original's ONNX generator (`photo2cartoon_weights.onnx`);
+- a Keras `.keras` file saved by this project.
+
+The architecture (ngf, light, discriminator depth) is read from the tensors' shapes; a config
+passed by the caller is checked against it. Loading is all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import numpy as np
+
+from tf_p2c.config import ModelConfig
+from tf_p2c.convert.state_dict import WeightsError, assign_state_dict, model_state_dict
+
+GENERATORS = {"A2B": "genA2B", "B2A": "genB2A"}
+DISCRIMINATORS = ("disGA", "disGB", "disLA", "disLB")
+NETWORKS = (*GENERATORS.values(), *DISCRIMINATORS)
+
+__all__ = ["WeightsError", "file_kind", "generator_config", "infer_generator_config", "load_generator", "load_networks"]
+
+
+def file_kind(path) -> str:
+    """'torch', 'keras' or 'onnx', from the file's content (extension only for ONNX)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise WeightsError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise WeightsError(f"{path}: is a directory, expected a weights file")
+    if os.path.getsize(path) == 0:
+        raise WeightsError(f"{path}: empty file")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+            return "keras"
+        if any(n.endswith("data.pkl") for n in names):
+            return "torch"
+        raise WeightsError(f"{path}: a zip archive that is neither a PyTorch checkpoint nor a .keras model")
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    if head[:1] == b"\x80":  # pickle protocol marker: the legacy PyTorch format
+        return "torch"
+    if path.lower().endswith(".onnx"):
+        return "onnx"
+    raise WeightsError(
+        f"{path}: not a weights file this project reads (expected a PyTorch .pt, an .onnx or a .keras file)"
+    )
+
+
+def _read_torch(path) -> dict:
+    from tf_p2c.convert.torch_pickle import CheckpointError, load_torch_checkpoint
+
+    try:
+        checkpoint = load_torch_checkpoint(path)
+    except CheckpointError as error:
+        raise WeightsError(str(error)) from None
+    if not isinstance(checkpoint, dict):
+        raise WeightsError(f"{path}: the checkpoint holds a {type(checkpoint).__name__}, not a dict of tensors")
+    if "ConvBlock1.1.weight" in checkpoint:  # a bare generator state dict
+        return {"genA2B": checkpoint}
+    networks = {name: checkpoint[name] for name in NETWORKS if isinstance(checkpoint.get(name), dict)}
+    if not networks:
+        keys = ", ".join(list(map(str, checkpoint))[:6])
+        raise WeightsError(f"{path}: no photo2cartoon network in the checkpoint (top-level keys: {keys})")
+    return networks
+
+
+def _shape(state, key, network):
+    if key not in state:
+        raise WeightsError(f"{network}: missing tensor {key}; not a photo2cartoon network")
+    return np.asarray(state[key]).shape
+
+
+def infer_generator_config(state: dict, network: str = "genA2B", img_size: int | None = None) -> ModelConfig:
+    """Generator architecture from its state dict (ngf, light, and img_size when not light)."""
+    ngf = _shape(state, "ConvBlock1.1.weight", network)[0]
+    in_features = _shape(state, "FC.0.weight", network)[1]
+    light = in_features == 4 * ngf
+    if light:
+        return ModelConfig(ngf=ngf, img_size=img_size or ModelConfig.img_size, light=True)
+    side = int(round((in_features / (4 * ngf)) ** 0.5)) * 4
+    if (side // 4) ** 2 * 4 * ngf != in_features:
+        raise WeightsError(f"{network}: FC.0.weight has {in_features} inputs, which fits no square image")
+    if img_size and img_size != side:
+        raise WeightsError(f"{network}: a light=False generator is tied to img_size={side}, not {img_size}")
+    return ModelConfig(ngf=ngf, img_size=side, light=False)
+
+
+def _infer_discriminator(state: dict, network: str) -> tuple[int, int]:
+    ndf = _shape(state, "model.1.weight_orig", network)[0]
+    convs = sum(1 for key in state if key.startswith("model.") and key.endswith(".weight_orig"))
+    return ndf, convs + 1  # n_layers - 2 stride-2 convolutions and one stride-1
+
+
+def _check_requested(config: ModelConfig, requested: ModelConfig | None, network: str) -> ModelConfig:
+    if requested is None:
+        return config
+    for field in ("ngf", "light"):
+        if getattr(config, field) != getattr(requested, field):
+            raise WeightsError(
+                f"{network}: the checkpoint has ngf={config.ngf}, light={config.light}, "
+                f"but ngf={requested.ngf}, light={requested.light} was requested"
+            )
+    if not config.light and config.img_size != requested.img_size:
+        raise WeightsError(
+            f"{network}: the checkpoint is a light=False generator for img_size={config.img_size}, "
+            f"but img_size={requested.img_size} was requested"
+        )
+    return config.replace(img_size=requested.img_size)
+
+
+def _generator_from_state(state, network, config, img_size):
+    from tf_p2c.models import build_generator
+
+    inferred = infer_generator_config(state, network, img_size or (config.img_size if config else None))
+    config = _check_requested(inferred, config, network)
+    model = build_generator(config, name=network)
+    assign_state_dict(model, state, network)
+    return model
+
+
+def _discriminator_from_state(state, network, img_size=None):
+    from tf_p2c.models import build_discriminator
+
+    ndf, n_layers = _infer_discriminator(state, network)
+    model = build_discriminator(ndf, n_layers, img_size=img_size, name=network)
+    assign_state_dict(model, state, network)
+    return model
+
+
+def load_networks(path, config: ModelConfig | None = None, names=None) -> dict:
+    """All photo2cartoon networks in an original `.pt` checkpoint, as Keras models.
+
+    Args:
+        path: the checkpoint.
+        config: optional expected generator architecture (checked against the file);
+            its `img_size` sets the generators' input size.
+        names: subset of networks to load (default: every one in the file).
+
+    Returns:
+        dict mapping names such as `genA2B` or `disGA` to Keras models.
+    """
+    if file_kind(path) != "torch":
+        raise WeightsError(f"{path}: load_networks reads PyTorch checkpoints; use load_generator for other files")
+    states = _read_torch(path)
+    wanted = list(states) if names is None else list(names)
+    for name in wanted:
+        if name not in states:
+            raise WeightsError(f"{path}: no {name} in the checkpoint (it has {', '.join(states)})")
+    img_size = config.img_size if config else None
+    out = {}
+    for name in wanted:
+        if name.startswith("gen"):
+            out[name] = _generator_from_state(states[name], name, config, img_size)
+        else:
+            out[name] = _discriminator_from_state(states[name], name)
+    return out
+
+
+def load_generator(path, direction: str = "A2B", config: ModelConfig | None = None,
+                   img_size: int | None = None):
+    """A generator as a Keras model: NHWC float32 in [-1, 1] -> (image, cam_logit, heatmap).
+
+    Args:
+        path: the original's `.pt` or `.onnx`, or a `.keras` file of this project.
+        direction: "A2B" (photo to cartoon, the default) or "B2A" (`.pt` checkpoints only).
+        config: optional expected architecture; a checkpoint that disagrees is an error.
+        img_size: input side for light generators (default: the config's, else 256).
+    """
+    if direction not in GENERATORS:
+        raise WeightsError(f"direction must be 'A2B' or 'B2A', got {direction!r}")
+    network = GENERATORS[direction]
+    kind = file_kind(path)
+    if kind == "torch":
+        states = _read_torch(path)
+        if network not in states:
+            raise WeightsError(f"{path}: no {network} in the checkpoint (it has {', '.join(states)})")
+        return _generator_from_state(states[network], network, config, img_size)
+    if kind == "onnx":
+        if direction != "A2B":
+            raise WeightsError(f"{path}: an ONNX file holds one generator; load it with direction='A2B'")
+        return _generator_from_onnx(path, config, img_size)
+    return _generator_from_keras(path, config)
+
+
+def _generator_from_onnx(path, config, img_size):
+    from tf_p2c.convert.onnx_weights import onnx_input_size, onnx_state_dict, read_onnx
+    from tf_p2c.models import build_generator
+
+    onnx_model = read_onnx(path)
+    initializers = {init.name: init for init in onnx_model.graph.initializer}
+    conv1 = next((n for n in initializers if n.endswith("ConvBlock1.1.weight")), None)
+    if conv1 is None:
+        first_conv = next((n for n in onnx_model.graph.node if n.op_type == "Conv"), None)
+        if first_conv is None or first_conv.input[1] not in initializers:
+            raise WeightsError(f"{path}: no convolution weights found; not a photo2cartoon generator")
+        conv1 = first_conv.input[1]
+    ngf = int(initializers[conv1].dims[0])
+    size = img_size or (config.img_size if config else None) or onnx_input_size(onnx_model) or 256
+    fc_name = next((n for n in initializers if n.endswith("FC.0.weight")), None)
+    light = True if fc_name is None else int(initializers[fc_name].dims[1]) == 4 * ngf
+    inferred = ModelConfig(ngf=ngf, img_size=size, light=light)
+    config = _check_requested(inferred, config, "generator")
+    model = build_generator(config, name="genA2B")
+    state = onnx_state_dict(onnx_model, model_state_dict(model), str(path))
+    assign_state_dict(model, state, f"{path}")
+    return model
+
+
+def _generator_from_keras(path, config):
+    import keras
+
+    import tf_p2c.layers  # noqa: F401  (registers the custom layers for deserialisation)
+
+    try:
+        model = keras.saving.load_model(os.fspath(path), compile=False)
+    except Exception as error:  # Keras raises many types for a damaged archive
+        raise WeightsError(f"{path}: cannot load the .keras model ({type(error).__name__}: {str(error).splitlines()[0][:160]})") from None
+    if isinstance(model, keras.Model) and len(model.outputs) == 3 and "ConvBlock1_conv" in [l.name for l in model.layers]:
+        if config is not None:
+            found = generator_config(model)
+            _check_requested(found, config.replace(img_size=found.img_size), path)
+        for variable in model.weights:
+            if not np.all(np.isfinite(variable.numpy())):
+                raise WeightsError(f"{path}: variable {variable.path} holds NaN or infinite values")
+        return model
+    raise WeightsError(f"{path}: the .keras file is not a photo2cartoon generator")
+
+
+def generator_config(model) -> ModelConfig:
+    """The architecture of a generator built by `tf_p2c.models.build_generator`."""
+    names = {layer.name for layer in model.layers}
+    return ModelConfig(
+        ngf=model.get_layer("ConvBlock1_conv").filters,
+        img_size=model.input_shape[1],
+        light="FC_pool" in names,
+    )
