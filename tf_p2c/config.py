@@ -38,9 +38,10 @@ class ModelConfig:
             raise ValueError(f"ngf must be a positive multiple of 4. Received: ngf={self.ngf}")
         if self.ndf < 1:
             raise ValueError(f"ndf must be positive. Received: ndf={self.ndf}")
-        if self.img_size < 16 or self.img_size % 16:
+        # Each hourglass halves the side four times and reflection-pads the result: 32 is the least.
+        if self.img_size < 32 or self.img_size % 16:
             raise ValueError(
-                f"img_size must be a positive multiple of 16. Received: img_size={self.img_size}"
+                f"img_size must be a multiple of 16 and at least 32. Received: img_size={self.img_size}"
             )
         for field in ("n_layers_global", "n_layers_local"):
             if getattr(self, field) < 3:

@@ -49,13 +49,35 @@ def torch_key(path: str) -> str:
     return f"{head}/{_VARIABLE_NAMES.get(name, name)}".replace("/", ".")
 
 
-def _relative_path(model, variable) -> str:
-    path = variable.path
+def _relative_path(model, path: str) -> str:
     for layer in model.layers:
         marker = f"{layer.name}/"
         if path.startswith(marker) or f"/{marker}" in path:
             return path[path.index(marker):]
     raise WeightsError(f"variable {path} belongs to no layer of {model.name}")
+
+
+def _named_variables(model):
+    """(variable, path relative to the model, variable name) for every weight.
+
+    A wrapped layer's variable path depends on how it was built (`x/x/kernel` when the wrapper
+    builds it, `x/kernel` after a `.keras` reload), so spectral-norm kernels and biases are
+    named from their wrapper's `vector_u` path instead.
+    """
+    from tf_p2c.layers.spectral_norm import SpectralNorm
+
+    renamed = {}
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, SpectralNorm):
+            prefix = layer.vector_u.path.rpartition("/")[0]
+            for variable in (layer.layer.kernel, getattr(layer.layer, "bias", None)):
+                if variable is not None:
+                    renamed[id(variable)] = f"{prefix}/{layer.name}/{variable.path.rpartition('/')[2]}"
+    entries = []
+    for variable in model.weights:
+        rel = _relative_path(model, renamed.get(id(variable), variable.path))
+        entries.append((variable, rel, rel.rpartition("/")[2]))
+    return entries
 
 
 def _flatten_order(variable_shape, torch_shape):
@@ -125,18 +147,12 @@ def to_torch(value: np.ndarray, variable_name: str, key: str, torch_shape: tuple
     return value
 
 
-def _variable_name(path: str) -> str:
-    return path.rpartition("/")[2]
-
-
 def model_state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights as a state dict with the original's keys and layouts."""
     state = {}
     kernels = {}
-    for variable in model.weights:
-        rel = _relative_path(model, variable)
+    for variable, rel, name in _named_variables(model):
         key = torch_key(rel)
-        name = _variable_name(rel)
         value = np.asarray(variable.numpy())
         if name == "kernel":
             kernels[key.rsplit(".", 1)[0]] = value.shape
@@ -164,16 +180,14 @@ def assign_state_dict(model, state_dict: dict, network: str = "model") -> None:
         network: name used in messages (e.g. `genA2B`).
     """
     expected = model_state_dict(model)
+    entries = _named_variables(model)
     pending = []
-    kernel_shapes = {}
-    for variable in model.weights:
-        rel = _relative_path(model, variable)
-        if _variable_name(rel) == "kernel":
-            kernel_shapes[torch_key(rel).rsplit(".", 1)[0]] = tuple(variable.shape)
-    for variable in model.weights:
-        rel = _relative_path(model, variable)
+    kernel_shapes = {
+        torch_key(rel).rsplit(".", 1)[0]: tuple(variable.shape)
+        for variable, rel, name in entries if name == "kernel"
+    }
+    for variable, rel, name in entries:
         key = torch_key(rel)
-        name = _variable_name(rel)
         if key not in state_dict:
             raise WeightsError(f"{network}: missing tensor {key} (expected shape {tuple(expected[key].shape)})")
         array = np.asarray(state_dict[key])
