@@ -41,7 +41,7 @@ Big-endian zip files are swapped per tensor dtype, untyped storages included
 Security
 --------
 Unpickling runs whatever callables the pickle names, so loading an untrusted
-``.pt`` file with ``pickle.load`` or ``torch.load(weights_only=False)`` is
+``.pt`` file with the standard unpickler, or with torch's own loader and ``weights_only=False``, is
 arbitrary code execution.  Here every pickle, headers included, goes through
 :class:`_RestrictedUnpickler`, whose ``find_class`` returns *our own*
 stand-ins for the handful of globals a state dict needs and refuses every other

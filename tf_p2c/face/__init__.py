@@ -1,0 +1,22 @@
+"""Face preprocessing: detect, landmark, align, crop and segment portraits (DESIGN.md §1).
+
+Importing the package is free; ``FacePreprocessor``, ``FaceCrop``, ``NoFaceError`` and
+``PerThreadPreprocessor`` are loaded on first access (OpenCV, LiteRT and dlib only then).
+"""
+
+import importlib
+
+_LAZY = {
+    "FacePreprocessor": "preprocessor",
+    "FaceCrop": "preprocessor",
+    "NoFaceError": "preprocessor",
+    "PerThreadPreprocessor": "per_thread",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"tf_p2c.face.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'tf_p2c.face' has no attribute {name!r}")
