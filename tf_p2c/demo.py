@@ -1,7 +1,9 @@
-"""`python -m tf_p2c demo`: the generator on the bundled sample portrait.
+"""`python -m tf_p2c demo`: the bundled sample portrait through every runtime.
 
-Aligns and crops the face as the original does, runs the generator and writes `demo_out/` with
-the input, the aligned crop, the mask, the cartoon and an `index.html` that shows them.
+Runs one `Cartoonizer` (align, crop, segment, generator, composite, paste-back) with the
+generator on Keras, LiteRT (an fp32 TFLite converted on the spot) and ONNX Runtime (the
+`.onnx` weights file itself, or an export of the same weights), and writes `demo_out/` with
+the images, a parity table against Keras, timings and an `index.html` showing them.
 Weights come from `--weights` or `models/`; without any, the generator is untrained and the
 command says so.
 """
@@ -10,13 +12,18 @@ from __future__ import annotations
 
 import glob
 import html
+import json
 import os
+import statistics
+import tempfile
 import time
 
 import numpy as np
 
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "astronaut.png")
 WEIGHT_PATTERNS = ("photo2cartoon_weights.pt", "photo2cartoon_weights.onnx", "*.pt", "*.onnx", "*.keras")
+UNTRAINED = ("No weights found in models/: using an UNTRAINED generator (random weights), so the output is "
+             "not a cartoon. Put the released photo2cartoon_weights.pt (or .onnx) in models/ for real cartoons.")
 
 
 def register(subparsers) -> None:
@@ -25,6 +32,7 @@ def register(subparsers) -> None:
     demo.add_argument("--models-dir", default="models")
     demo.add_argument("--image", default=SAMPLE, help="portrait to use (default: the bundled sample)")
     demo.add_argument("--out", default="demo_out")
+    demo.add_argument("--threads", type=int, default=2)
     demo.set_defaults(func=run_demo)
 
 
@@ -34,45 +42,6 @@ def find_weights(models_dir: str) -> str | None:
         if found:
             return found[0]
     return None
-
-
-def run_demo(args) -> int:
-    from tf_p2c.face.preprocessor import FacePreprocessor
-    from tf_p2c.image_io import read_image, write_image_atomic
-
-    weights = args.weights or find_weights(args.models_dir)
-    generator, label = _generator(weights)
-    image = read_image(args.image)
-    started = time.perf_counter()
-    faces = FacePreprocessor().process(image)
-    align_ms = (time.perf_counter() - started) * 1000
-    if not faces:
-        print(f"no face found in {args.image}")
-        return 3
-    face = faces[0]
-    x = face.image.astype(np.float32)[None] / 127.5 - 1.0
-    generator(x)  # first call traces the graph; time the second
-    started = time.perf_counter()
-    out = generator(x)[0].numpy()[0]
-    generate_ms = (time.perf_counter() - started) * 1000
-    cartoon = (out + 1.0) * 127.5
-    mask = face.mask[..., None]
-    cartoon = np.clip(cartoon * mask + 255.0 * (1.0 - mask), 0, 255).astype(np.uint8)
-
-    os.makedirs(args.out, exist_ok=True)
-    files = {
-        "input.png": image,
-        "aligned.png": face.image,
-        "mask.png": np.repeat((face.mask[..., None] * 255).astype(np.uint8), 3, axis=-1),
-        "cartoon.png": cartoon,
-    }
-    for name, array in files.items():
-        write_image_atomic(os.path.join(args.out, name), array)
-    _write_index(args.out, label, align_ms, generate_ms)
-    print(f"weights: {label}")
-    print(f"face align + segment: {align_ms:.0f} ms, generator: {generate_ms:.0f} ms")
-    print(f"wrote {os.path.join(args.out, 'index.html')}")
-    return 0
 
 
 def _generator(weights):
@@ -85,24 +54,111 @@ def _generator(weights):
     from tf_p2c.config import get_preset
     from tf_p2c.models import build_generator
 
-    print("No weights found in models/: using an UNTRAINED generator (random weights), so the output "
-          "is not a cartoon. Put the released photo2cartoon_weights.pt (or .onnx) in models/ for real cartoons.")
+    print(UNTRAINED)
     keras.utils.set_random_seed(0)
     return build_generator(get_preset("photo2cartoon")), "untrained generator (random weights)"
 
 
-def _write_index(out_dir, label, align_ms, generate_ms):
-    cells = "".join(
-        f'<figure><img src="{name}" width="256"><figcaption>{caption}</figcaption></figure>'
-        for name, caption in (("input.png", "input"), ("aligned.png", "aligned crop"),
-                              ("mask.png", "mask"), ("cartoon.png", "cartoon"))
-    )
-    page = (
-        "<!doctype html><meta charset='utf-8'><title>tf_p2c demo</title>"
-        "<style>body{font-family:sans-serif}figure{display:inline-block;margin:8px}</style>"
-        f"<h1>tf_p2c demo</h1><p>Weights: {html.escape(label)}</p>"
-        f"<p>Face alignment and segmentation {align_ms:.0f} ms; generator {generate_ms:.0f} ms.</p>{cells}"
-    )
-    from tf_p2c.image_io import write_bytes_atomic
+def _runners(model, weights, threads, scratch):
+    from tf_p2c.export.onnx import export_onnx
+    from tf_p2c.export.tflite import convert_tflite
+    from tf_p2c.runtimes import keras_runner, litert_runner, onnx_runner
 
-    write_bytes_atomic(os.path.join(out_dir, "index.html"), page.encode("utf-8"))
+    print("converting the generator to TFLite (fp32) ...", flush=True)
+    runners = {"keras": keras_runner(model), "tflite": litert_runner(convert_tflite(model), threads)}
+    if weights and weights.lower().endswith(".onnx"):
+        onnx_path, onnx_label = weights, "the .onnx weights file"
+    else:
+        print("exporting the generator to ONNX ...", flush=True)
+        onnx_path = export_onnx(model, os.path.join(scratch, "generator.onnx"), optimize_transposes=False)
+        onnx_label = "an ONNX export of the same weights"
+    runners["onnx"] = onnx_runner(onnx_path, threads)
+    return runners, onnx_label
+
+
+def _median_ms(run, x, repeats=3):
+    run(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(x)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def run_demo(args) -> int:
+    from tf_p2c.cartoonize.pipeline import Cartoonizer, to_generator_input
+    from tf_p2c.face.preprocessor import FacePreprocessor
+    from tf_p2c.image_io import read_image, write_bytes_atomic, write_image_atomic
+
+    weights = args.weights or find_weights(args.models_dir)
+    model, label = _generator(weights)
+    image = read_image(args.image)
+    preprocessor = FacePreprocessor(out_size=model.input_shape[1])
+    with tempfile.TemporaryDirectory() as scratch:
+        runners, onnx_label = _runners(model, weights, args.threads, scratch)
+        size = model.input_shape[1]
+        for run in runners.values():  # trace / set up once, outside the timings
+            run(np.zeros((1, size, size, 3), np.float32))
+        results = {name: Cartoonizer(run, preprocessor).cartoonize(image, paste_back=True)
+                   for name, run in runners.items()}
+        if not results["keras"].faces:
+            print(f"no face found in {args.image}")
+            return 3
+        x = to_generator_input(results["keras"].faces[0].crop.image)
+        generator_ms = {name: _median_ms(run, x) for name, run in runners.items()}
+
+    face = results["keras"].faces[0]
+    files = {"input.png": image, "aligned.png": face.crop.image,
+             "mask.png": np.repeat((face.crop.mask[..., None] * 255).astype(np.uint8), 3, axis=-1),
+             "pasted.png": results["keras"].pasted}
+    for name, result in results.items():
+        files[f"cartoon_{name}.png"] = result.faces[0].cartoon
+    os.makedirs(args.out, exist_ok=True)
+    for name, array in files.items():
+        write_image_atomic(os.path.join(args.out, name), array)
+
+    reference = face.cartoon.astype(np.float64)
+    table = {}
+    for name, result in results.items():
+        diff = np.abs(result.faces[0].cartoon.astype(np.float64) - reference)
+        mse = float(np.mean(diff ** 2))
+        table[name] = {"max_abs_diff_pixels": float(diff.max()), "mean_abs_diff_pixels": float(diff.mean()),
+                       "psnr_db": None if mse == 0 else round(10 * np.log10(255.0 ** 2 / mse), 2),
+                       "generator_ms": round(generator_ms[name], 1),
+                       "end_to_end_ms": round(sum(result.timings_ms.values()), 1)}
+    summary = {"weights": label, "onnx": onnx_label, "backends": table}
+    write_bytes_atomic(os.path.join(args.out, "report.json"), json.dumps(summary, indent=2).encode())
+    write_bytes_atomic(os.path.join(args.out, "index.html"), _page(summary, list(results)).encode("utf-8"))
+    print(f"weights: {label}")
+    for name, row in table.items():
+        print(f"  {name:<7s} generator {row['generator_ms']:7.1f} ms, end to end {row['end_to_end_ms']:7.1f} ms, "
+              f"max abs diff vs keras {row['max_abs_diff_pixels']:.0f} px levels")
+    print(f"wrote {os.path.join(args.out, 'index.html')}")
+    return 0
+
+
+def _page(summary, backends):
+    def figure(src, caption):
+        return f'<figure><img src="{src}" width="256"><figcaption>{html.escape(caption)}</figcaption></figure>'
+
+    figures = [figure("input.png", "input"), figure("aligned.png", "aligned crop"), figure("mask.png", "mask")]
+    figures += [figure(f"cartoon_{name}.png", f"cartoon ({name})") for name in backends]
+    figures.append(figure("pasted.png", "pasted back (keras)"))
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{row['max_abs_diff_pixels']:.0f}</td><td>{row['mean_abs_diff_pixels']:.2f}</td>"
+        f"<td>{'identical' if row['psnr_db'] is None else row['psnr_db']}</td><td>{row['generator_ms']}</td>"
+        f"<td>{row['end_to_end_ms']}</td></tr>"
+        for name, row in summary["backends"].items()
+    )
+    warning = "" if "untrained" not in summary["weights"] else f"<p><strong>{html.escape(UNTRAINED)}</strong></p>"
+    return (
+        "<!doctype html><meta charset='utf-8'><title>tf_p2c demo</title>"
+        "<style>body{font-family:sans-serif;margin:24px}figure{display:inline-block;margin:8px}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
+        f"<h1>tf_p2c demo</h1><p>Weights: {html.escape(summary['weights'])}; ONNX Runtime runs "
+        f"{html.escape(summary['onnx'])}.</p>{warning}{''.join(figures)}"
+        "<h2>Parity against Keras and timings</h2><table><tr><th>runtime</th><th>max abs diff (0-255)</th>"
+        "<th>mean abs diff</th><th>PSNR dB</th><th>generator ms</th><th>end to end ms</th></tr>"
+        f"{rows}</table>"
+    )

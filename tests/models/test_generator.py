@@ -173,7 +173,17 @@ def test_presets():
     assert get_preset("photo2cartoon") == ModelConfig()
     smoke = get_preset("smoke")
     assert (smoke.ngf, smoke.img_size, smoke.ndf, smoke.light) == (8, 64, 8, True)
-    assert (smoke.n_layers_global, smoke.n_layers_local) == (7, 5)
+    assert (smoke.n_layers_global, smoke.n_layers_local) == (6, 5)
+
+
+def test_smoke_preset_discriminators_run_at_its_image_size():
+    from tf_p2c.models import build_discriminator
+
+    smoke = get_preset("smoke")
+    x = np.zeros((1, smoke.img_size, smoke.img_size, 3), "float32")
+    for n_layers in (smoke.n_layers_global, smoke.n_layers_local):
+        logit, cam_logit, _ = build_discriminator(smoke.ndf, n_layers)(x)
+        assert logit.shape[1] >= 1 and cam_logit.shape == (1, 2)
 
 
 def test_unknown_preset():

@@ -5,7 +5,6 @@ Layer-Instance Normalization for Image-to-Image Translation", arXiv:1907.10830.
 """
 
 import keras
-from keras import ops
 
 from tf_p2c.layers.constraints import ClipTo01
 from tf_p2c.layers.instance_norm import normalize_over

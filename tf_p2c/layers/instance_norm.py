@@ -1,6 +1,7 @@
 """Statistics shared by the instance / layer normalisations, and affine-free instance norm."""
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -23,11 +24,19 @@ def normalize_over(x, axes, eps, unbiased):
     mean = _mean_axis_by_axis(x, axes)
     var = _mean_axis_by_axis(ops.square(x - mean), axes)
     if unbiased:
-        count = 1
-        for axis in axes:
-            count *= ops.shape(x)[axis]
-        count = ops.cast(count, x.dtype)
-        var = var * count / (count - 1.0)
+        sides = [x.shape[axis] for axis in axes]
+        if all(side is not None for side in sides):
+            # One Python-float factor n / (n - 1). Keeping n itself as a graph constant breaks
+            # float16 export: n = 65,536 (a 256x256 instance norm) or more (layer norm) overflows
+            # float16 (max 65,504), and the fp16 TFLite model fell to ~10 dB PSNR.
+            count = float(np.prod(sides))
+            var = var * (count / (count - 1.0))
+        else:
+            count = 1
+            for axis in axes:
+                count *= ops.shape(x)[axis]
+            count = ops.cast(count, x.dtype)
+            var = var * count / (count - 1.0)
     return (x - mean) * ops.rsqrt(var + eps)
 
 

@@ -4,6 +4,15 @@ import keras
 import tensorflow as tf
 
 
+def _reflect_axis(x, p, axis, n):
+    def line(i):
+        return x[:, i:i + 1] if axis == 1 else x[:, :, i:i + 1]
+
+    before = [line(i) for i in range(p, 0, -1)]
+    after = [line(n - 1 - i) for i in range(1, p + 1)]
+    return tf.concat(before + [x] + after, axis=axis)
+
+
 @keras.saving.register_keras_serializable(package="tf_p2c")
 class ReflectionPadding2D(keras.layers.Layer):
     """Pads height and width by reflecting the border, without repeating the edge pixel.
@@ -23,7 +32,13 @@ class ReflectionPadding2D(keras.layers.Layer):
         if self.padding == 0:
             return inputs
         p = self.padding
-        return tf.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        h, w = inputs.shape[1], inputs.shape[2]
+        if h is None or w is None or p >= min(h, w):
+            return tf.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        # With static sides, build the border from 1-pixel slices and concatenations: TFLite
+        # lowers these to STRIDED_SLICE / CONCATENATION, which XNNPACK runs, whereas MIRROR_PAD
+        # is not delegated and split the graph into ~180 XNNPACK partitions.
+        return _reflect_axis(_reflect_axis(inputs, p, 1, h), p, 2, w)
 
     def compute_output_shape(self, input_shape):
         b, h, w, c = input_shape

@@ -1,0 +1,129 @@
+"""Every export format of the full-size generator: size, quality and LiteRT vs ONNX Runtime speed.
+
+    python benchmarks/bench_export.py [--weights W] [--reference-onnx R] [--threads 2] [--repeats 12]
+
+Builds the released architecture (ngf=32, 256x256) with random weights (every rho / w_gamma /
+w_beta drawn uniformly in [0, 1], as in DESIGN.md §3) unless `--weights` is given, runs
+`tf_p2c.export.export_all` (thresholds reported, not enforced), then times every TFLite model
+with LiteRT (XNNPACK, `--threads`) against ONNX Runtime on the reference ONNX in the same run,
+interleaving rounds so that machine noise hits every contender alike. The reference ONNX is
+`--reference-onnx`, else the original architecture exported by PyTorch (as the official file
+was made) when torch is installed, else the tf2onnx export. Prints sizes, PSNR, medians, the
+ratios to ONNX Runtime, the goals, and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+sys.path.insert(0, os.path.join(REPO_ROOT, "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+
+GOALS = {"fp32_ratio": 0.8, "fastest_ratio": 0.5, "fp16_mb": 7.9, "int8_mb": 4.2}
+
+
+def random_model(seed=0):
+    import keras
+
+    import tf_p2c
+    from tf_p2c.models import build_generator
+
+    keras.utils.set_random_seed(seed)
+    model = build_generator(tf_p2c.ModelConfig())
+    rng = np.random.default_rng(seed)
+    for variable in model.weights:
+        if variable.name in ("rho", "w_gamma", "w_beta"):
+            variable.assign(rng.uniform(0, 1, variable.shape).astype("float32"))
+    return model
+
+
+def timed_median(fn, x, repeats):
+    fn(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(x)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", help="generator weights (default: random, ngf=32, 256x256)")
+    parser.add_argument("--reference-onnx", help="reference ONNX of the same generator")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=12)
+    parser.add_argument("--out-dir", help="keep the exported files here (default: a temporary folder)")
+    parser.add_argument("--optimize-onnx-transposes", action="store_true",
+                        help="run tf2onnx's transpose optimizer (minutes at this size)")
+    args = parser.parse_args()
+
+    import tf_p2c
+    from tf_p2c.export import parity
+    from tf_p2c.export.pipeline import FILES, TFLITE_QUANT, export_all
+
+    model = tf_p2c.load_generator(args.weights) if args.weights else random_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        reference, source = args.reference_onnx, "--reference-onnx"
+        if reference is None:
+            try:
+                import torch  # noqa: F401
+                from bench_generator import torch_reference_onnx
+
+                reference = os.path.join(tmp, "reference.onnx")
+                source = torch_reference_onnx(model, reference)
+            except ImportError:
+                source = "tf2onnx export of the same weights"
+        out_dir = args.out_dir or os.path.join(tmp, "export")
+        report = export_all(model, out_dir, reference_onnx=reference, num_threads=args.threads,
+                            latency_repeats=3, enforce_thresholds=False, overwrite=True,
+                            optimize_onnx_transposes=args.optimize_onnx_transposes,
+                            log=lambda m: print(m, flush=True))
+        runners = {"onnxruntime": parity.onnx_runner(reference or os.path.join(out_dir, FILES["onnx"]), args.threads)}
+        for name in (*TFLITE_QUANT, "uint8"):
+            with open(os.path.join(out_dir, FILES[name]), "rb") as handle:
+                runners[name] = parity.litert_runner(handle.read(), args.threads)
+        from tf_p2c.export.calibration import sample_face_crops
+
+        x = sample_face_crops(model.input_shape[1], count=1, start=8)[0]
+        results = {}
+        for _ in range(3):  # interleaved rounds
+            for name, run in runners.items():
+                results.setdefault(name, []).append(timed_median(run, x, max(2, args.repeats // 3)))
+
+    base = statistics.median(results["onnxruntime"])
+    formats = report["formats"]
+    print(f"\nreference ONNX: {source}; Keras vs reference max abs {report['reference']['vs_keras']['max_abs_diff']:.2e}")
+    print(f"generator 256x256 ngf={report['model']['ngf']} batch 1, {args.threads} threads, "
+          f"median of {args.repeats} runs (3 interleaved rounds), quality on {report['evaluation_images']}:")
+    print(f"  {'onnxruntime':<14} {'':>8}  {'':>22}  {base:8.1f} ms  1.00x ONNX Runtime")
+    for name in (*TFLITE_QUANT, "uint8"):
+        ms = statistics.median(results[name])
+        row = formats[name]
+        print(f"  {name:<14} {row['size_bytes'] / 1e6:6.2f} MB  PSNR {row['vs_keras']['psnr_db']:5.1f} dB "
+              f"(max {row['vs_keras']['max_abs_diff']:.1e})  {ms:8.1f} ms  {ms / base:4.2f}x ONNX Runtime  {row['status']}")
+    ratios = {name: statistics.median(results[name]) / base for name in (*TFLITE_QUANT, "uint8")}
+    fastest = min(ratios, key=ratios.get)
+    goals = [
+        ("fp32 <= 0.8x ONNX Runtime", ratios["fp32"] <= GOALS["fp32_ratio"], f"{ratios['fp32']:.2f}x"),
+        ("fastest <= 0.5x", ratios[fastest] <= GOALS["fastest_ratio"], f"{fastest} {ratios[fastest]:.2f}x"),
+        ("fp16 <= 7.9 MB", formats["fp16"]["size_bytes"] / 1e6 <= GOALS["fp16_mb"], f"{formats['fp16']['size_bytes'] / 1e6:.2f} MB"),
+        ("int8 <= 4.2 MB", formats["int8"]["size_bytes"] / 1e6 <= GOALS["int8_mb"], f"{formats['int8']['size_bytes'] / 1e6:.2f} MB"),
+    ]
+    for label, ok, value in goals:
+        print(f"  goal {label:<28} {'met' if ok else 'MISSED':<7} {value}")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""`export_all` on a tiny generator: every format exists, loads, keeps its contract and parity."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tf_p2c.export import parity
+from tf_p2c.export.pipeline import (
+    CONTACT_SHEET,
+    FILES,
+    FORMATS,
+    METADATA_FILE,
+    REPORT_FILE,
+)
+from tf_p2c.export.tflite import read_metadata
+
+TFLITE_FLOAT = ("fp32", "fp16", "dynamic_int8", "int8")
+S = 64
+
+
+def read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_is_written_and_non_empty(export_dir, name):
+    out, report = export_dir
+    path = os.path.join(out, FILES[name])
+    assert os.path.exists(path)
+    size = os.path.getsize(path) if os.path.isfile(path) else sum(
+        os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(path) for f in fs)
+    assert size > 0
+    assert report["formats"][name]["size_bytes"] == size
+
+
+@pytest.mark.parametrize("name", TFLITE_FLOAT)
+def test_tflite_loads_with_the_serving_signature(export_dir, name):
+    out, _ = export_dir
+    run = parity.litert_runner(read(os.path.join(out, FILES[name])))
+    assert run.interpreter.get_signature_list() == {
+        "serving_default": {"inputs": ["input"], "outputs": ["cam_logit", "heatmap", "image"]}}
+    runner = run.interpreter.get_signature_runner("serving_default")
+    (inp,) = runner.get_input_details().values()
+    assert list(inp["shape"]) == [1, S, S, 3] and inp["dtype"] == np.float32
+    shapes = {k: list(v["shape"]) for k, v in runner.get_output_details().items()}
+    assert shapes == {"image": [1, S, S, 3], "cam_logit": [1, 2], "heatmap": [1, S // 4, S // 4, 1]}
+
+
+@pytest.mark.parametrize("name", TFLITE_FLOAT)
+def test_tflite_embeds_metadata(export_dir, name):
+    out, _ = export_dir
+    meta = read_metadata(read(os.path.join(out, FILES[name])))
+    assert meta["quantization"] == ("none" if name == "fp32" else name)
+    assert meta["input"] == {"name": "input", "shape": [1, S, S, 3], "dtype": "float32", "range": [-1.0, 1.0],
+                             "normalization": "x / 127.5 - 1"}
+    assert meta["layout"] == "NHWC" and meta["color"] == "RGB"
+    assert meta["model"]["ngf"] == 8
+    with open(os.path.join(out, METADATA_FILE)) as handle:
+        assert json.load(handle)["files"][FILES[name]] == meta
+
+
+def test_fp32_tflite_matches_keras_on_random_input(export_dir, tiny_model, rng):
+    out, _ = export_dir
+    x = rng.uniform(-1, 1, (2, S, S, 3)).astype(np.float32)
+    run = parity.litert_runner(read(os.path.join(out, FILES["fp32"])))
+    assert parity.max_abs_diff(run(x), parity.keras_runner(tiny_model)(x)) <= 5e-4
+
+
+def test_quality_figures_pass_the_tiny_thresholds(export_dir):
+    _, report = export_dir
+    rows = report["formats"]
+    assert report["failures"] == []
+    assert all(row["status"] == "ok" for row in rows.values())
+    assert rows["fp32"]["vs_keras"]["max_abs_diff"] <= 5e-4
+    assert rows["fp16"]["vs_keras"]["psnr_db"] >= 30
+    # Quantization costs quality in this order (PSNR vs Keras).
+    assert rows["fp32"]["vs_keras"]["psnr_db"] > rows["fp16"]["vs_keras"]["psnr_db"] > rows["int8"]["vs_keras"]["psnr_db"]
+
+
+def test_uint8_variant_takes_and_returns_uint8_within_two_lsb(export_dir, tiny_model, face_batch):
+    out, _ = export_dir
+    run = parity.litert_runner(read(os.path.join(out, FILES["uint8"])))
+    runner = run.interpreter.get_signature_runner("serving_default")
+    assert runner.get_input_details()["input"]["dtype"] == np.uint8
+    assert runner.get_output_details()["image"]["dtype"] == np.uint8
+    image_u8 = parity.to_uint8(face_batch[:1])
+    got = runner(input=image_u8)["image"]
+    expected = parity.to_uint8(parity.keras_runner(tiny_model)(parity.from_uint8(image_u8)))
+    assert got.dtype == np.uint8 and got.shape == (1, S, S, 3)
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 2
+    assert read_metadata(read(os.path.join(out, FILES["uint8"])))["input"]["dtype"] == "uint8"
+
+
+def test_onnx_is_an_nchw_drop_in_for_the_original(export_dir, tiny_model, face_batch):
+    out, _ = export_dir
+    run = parity.onnx_runner(os.path.join(out, FILES["onnx"]))
+    (inp,) = run.session.get_inputs()
+    assert (inp.name, inp.shape) == ("input", [1, 3, S, S])
+    outputs = {o.name: o.shape for o in run.session.get_outputs()}
+    assert outputs == {"output": [1, 3, S, S], "cam_logit": [1, 2], "heatmap": [1, 1, S // 4, S // 4]}
+    nchw = np.ascontiguousarray(face_batch[:1].transpose(0, 3, 1, 2))
+    image = run.session.run(["output"], {"input": nchw})[0].transpose(0, 2, 3, 1)
+    assert parity.max_abs_diff(image, parity.keras_runner(tiny_model)(face_batch[:1])) <= 5e-4
+
+
+def test_savedmodel_serving_signature_runs(export_dir, tiny_model, face_batch):
+    from tf_p2c.export.savedmodel import load_savedmodel_runner
+
+    out, _ = export_dir
+    run = load_savedmodel_runner(os.path.join(out, FILES["savedmodel"]))
+    result = run(face_batch[:1])
+    assert set(result) == {"image", "cam_logit", "heatmap"}
+    assert result["heatmap"].shape == (1, S // 4, S // 4, 1)
+    assert parity.max_abs_diff(result["image"], parity.keras_runner(tiny_model)(face_batch[:1])) <= 5e-4
+
+
+def test_report_json_and_contact_sheet(export_dir):
+    out, report = export_dir
+    with open(os.path.join(out, REPORT_FILE)) as handle:
+        assert json.load(handle) == report
+    for name in FORMATS:
+        row = report["formats"][name]
+        for key in ("size_bytes", "latency_ms", "vs_keras", "vs_reference", "status"):
+            assert key in row, (name, key)
+        for metric in ("max_abs_diff", "mean_abs_diff", "psnr_db"):
+            assert metric in row["vs_keras"] and metric in row["vs_reference"]
+        assert row["latency_ms"] > 0
+    assert report["reference"]["source"] == "ONNX export of the same weights"
+    sheet = Image.open(os.path.join(out, CONTACT_SHEET))
+    assert sheet.size == (S * (3 + len(FORMATS)), 14 + 2 * S)  # input, keras, reference, formats
+
+
+def test_no_staging_folder_is_left_beside_the_output(export_dir):
+    out, _ = export_dir
+    siblings = os.listdir(os.path.dirname(out))
+    assert siblings == [os.path.basename(out)]
+
+
+def test_tensor_names_are_compact_and_io_tensors_named_after_the_signature(export_dir):
+    out, _ = export_dir
+    run = parity.litert_runner(read(os.path.join(out, FILES["fp32"])))
+    assert [d["name"] for d in run.interpreter.get_input_details()] == ["input"]
+    assert sorted(d["name"] for d in run.interpreter.get_output_details()) == ["cam_logit", "heatmap", "image"]
+    assert max(len(d["name"]) for d in run.interpreter.get_tensor_details()) <= 10

@@ -1,0 +1,1 @@
+"""Photo -> cartoon, end to end (`Cartoonizer`) and its command line."""

@@ -1,0 +1,378 @@
+"""`export_all`: every export format of one generator, checked, reported, written atomically.
+
+Everything is written into a temporary sibling directory of `out_dir` and renamed to
+`out_dir` only when every format converted and passed its threshold, so an `out_dir` that
+exists is always complete. Files:
+
+    photo2cartoon_fp32.tflite  photo2cartoon_fp16.tflite  photo2cartoon_dynamic_int8.tflite
+    photo2cartoon_int8.tflite  photo2cartoon_uint8.tflite  saved_model/  photo2cartoon.onnx
+    photo2cartoon.json (metadata: I/O contract, model facts, per-file quantization)
+    report.json  contact_sheet.png
+
+Quality is measured on real preprocessed faces (FacePreprocessor crops of variants of the
+bundled sample photo, different from the calibration crops) against the Keras model and
+against a reference ONNX (`reference_onnx`, else the ONNX written here from the same weights).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from tf_p2c.export import parity
+from tf_p2c.export.errors import ExportError
+
+TFLITE_QUANT = {"fp32": None, "fp16": "fp16", "dynamic_int8": "dynamic_int8", "int8": "int8"}
+FORMATS = ("fp32", "fp16", "dynamic_int8", "int8", "uint8", "savedmodel", "onnx")
+FILES = {
+    **{name: f"photo2cartoon_{name}.tflite" for name in ("fp32", "fp16", "dynamic_int8", "int8", "uint8")},
+    "savedmodel": "saved_model",
+    "onnx": "photo2cartoon.onnx",
+}
+METADATA_FILE = "photo2cartoon.json"
+REPORT_FILE = "report.json"
+CONTACT_SHEET = "contact_sheet.png"
+
+
+@dataclasses.dataclass(frozen=True)
+class Thresholds:
+    """Quality every export must reach against the Keras model (on [-1, 1] images).
+
+    Args:
+        fp32_max_abs: max abs difference of the float32 TFLite model.
+        fp16_psnr_db, dynamic_int8_psnr_db, int8_psnr_db: minimum PSNR of the quantized models.
+        uint8_max_lsb: max difference of the uint8 model's output from the quantized Keras
+            output, in 8-bit steps.
+        onnx_max_abs, savedmodel_max_abs: max abs difference of those exports.
+    """
+
+    fp32_max_abs: float = 5e-4
+    fp16_psnr_db: float = 40.0
+    dynamic_int8_psnr_db: float = 30.0
+    int8_psnr_db: float = 28.0
+    uint8_max_lsb: float = 2.0
+    onnx_max_abs: float = 5e-4
+    savedmodel_max_abs: float = 5e-4
+
+    def check(self, name: str, row: dict) -> str | None:
+        """A one-line failure for format `name`, or None when its metrics pass."""
+        keras = row["vs_keras"]
+        if name in ("fp32", "onnx", "savedmodel"):
+            limit = getattr(self, f"{name}_max_abs")
+            if not keras["max_abs_diff"] <= limit:
+                return f"{name}: max abs diff vs Keras {keras['max_abs_diff']:.2e} > {limit:.0e}"
+        elif name == "uint8":
+            if not row["max_lsb_vs_keras"] <= self.uint8_max_lsb:
+                return f"uint8: {row['max_lsb_vs_keras']:.0f} LSB from the quantized Keras output > {self.uint8_max_lsb:.0f}"
+        else:
+            limit = getattr(self, f"{name}_psnr_db")
+            if not keras["psnr_db"] >= limit:
+                return f"{name}: PSNR vs Keras {keras['psnr_db']:.1f} dB < {limit:.1f} dB"
+        return None
+
+
+def _load_model(weights, img_size):
+    if not isinstance(weights, (str, os.PathLike)):
+        return weights, "<keras model>"
+    from tf_p2c.weights import WeightsError, load_generator
+
+    try:
+        return load_generator(weights, img_size=img_size), os.path.basename(os.fspath(weights))
+    except (WeightsError, ValueError) as error:
+        raise ExportError(f"cannot load weights {weights}: {str(error).splitlines()[0]}") from None
+
+
+def _check_size(img_size):
+    if img_size is not None and (int(img_size) != img_size or img_size < 16 or img_size % 16):
+        raise ExportError(f"--img-size must be a positive multiple of 16 (each hourglass pools 4 times), got {img_size}")
+
+
+def _reference(reference_onnx, size, images, num_threads):
+    """(runner, images) of the reference ONNX, checking that it fits the model's shapes."""
+    if not os.path.isfile(reference_onnx):
+        raise ExportError(f"reference ONNX {reference_onnx}: no such file")
+    run = parity.onnx_runner(os.fspath(reference_onnx), num_threads)
+    wanted = ([1, 3, size, size], [1, size, size, 3])
+    shape = [d if isinstance(d, int) else 1 for d in run.input_shape]
+    if shape not in wanted:
+        raise ExportError(f"reference ONNX {reference_onnx}: input shape {run.input_shape} does not match "
+                          f"this {size}x{size} generator (expected [1, 3, {size}, {size}])")
+    try:
+        out = run(images)
+    except Exception as error:  # noqa: BLE001 (ORT raises its own types for graph/shape failures)
+        raise ExportError(f"reference ONNX {reference_onnx}: cannot run it: {str(error).splitlines()[0][:200]}") from None
+    if out.shape != images.shape:
+        raise ExportError(f"reference ONNX {reference_onnx}: output shape {out.shape[1:]} does not match "
+                          f"this generator's {images.shape[1:]} (another architecture?)")
+    return run, out
+
+
+def _contact_sheet(path, images, columns: dict):
+    from PIL import Image, ImageDraw
+
+    n, size = len(images), images.shape[1]
+    names = ["input", *columns]
+    label = 14
+    sheet = Image.new("RGB", (size * len(names), label + size * n), "white")
+    draw = ImageDraw.Draw(sheet)
+    for col, name in enumerate(names):
+        draw.text((col * size + 2, 1), name[: max(4, size // 6)], fill=(0, 0, 0))
+        column = images if name == "input" else columns[name]
+        for row in range(n):
+            tile = Image.fromarray(parity.to_uint8(column[row]))
+            sheet.paste(tile, (col * size, label + row * size))
+    sheet.save(path)
+
+
+def _format_table(report) -> str:
+    header = (f"{'format':<14}{'size':>10}  {'max abs':>9}  {'mean abs':>9}  {'PSNR':>7}  "
+              f"{'PSNR ref':>8}  {'latency':>9}  status")
+    lines = [header]
+    for name, row in report["formats"].items():
+        k, r = row["vs_keras"], row.get("vs_reference") or {}
+        ref_psnr = r.get("psnr_db")
+        ref_psnr = f"{ref_psnr:.1f}" if isinstance(ref_psnr, float) else str(ref_psnr)
+        psnr = k["psnr_db"] if isinstance(k["psnr_db"], float) else float("inf")
+        lines.append(
+            f"{name:<14}{row['size_bytes'] / 1e6:>8.2f}MB  {k['max_abs_diff']:>9.2e}  {k['mean_abs_diff']:>9.2e}  "
+            f"{psnr:>6.1f}  {ref_psnr:>8}  "
+            f"{row['latency_ms']:>7.1f}ms  {row['status']}")
+    return "\n".join(lines)
+
+
+def _dir_size(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
+
+
+def _finite(value):
+    return value if isinstance(value, (int, str)) or value is None or math.isfinite(value) else str(value)
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return _finite(obj)
+
+
+def export_all(
+    weights,
+    out_dir,
+    reference_onnx: str | None = None,
+    calibration_dir: str | None = None,
+    img_size: int | None = None,
+    formats: Sequence[str] = FORMATS,
+    thresholds: Thresholds = Thresholds(),
+    num_threads: int = 2,
+    latency_repeats: int = 5,
+    eval_count: int = 4,
+    overwrite: bool = False,
+    enforce_thresholds: bool = True,
+    optimize_onnx_transposes: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict:
+    import time
+
+    start = time.perf_counter()
+    log_ = log
+    log = lambda message: log_(f"[{time.perf_counter() - start:6.1f}s] {message}")
+    """Exports a generator to every format, checks each against Keras, writes a report.
+
+    Args:
+        weights: path of the weights (`.pt`, `.onnx`, `.keras`) or a Keras generator.
+        out_dir: output directory (must not exist unless `overwrite`).
+        reference_onnx: ONNX of the same generator (e.g. the official
+            `photo2cartoon_weights.onnx`) to compare against; None uses the ONNX exported here.
+        calibration_dir: photos whose face crops calibrate the full-int8 model; None uses
+            crops of the bundled sample photo.
+        img_size: input side (multiple of 16); None: the weights' (256 for light generators).
+        formats: subset of `FORMATS`.
+        thresholds: quality limits; any failure raises `ExportError` and leaves no `out_dir`.
+        num_threads: threads for LiteRT and ONNX Runtime.
+        latency_repeats: timed runs per format (median reported).
+        eval_count: face crops (of sample variants 8..) used for the quality figures.
+        overwrite: replace an existing `out_dir`.
+        enforce_thresholds: False reports failures in the table and `report.json` (status
+            `FAIL ...`) but still writes `out_dir` (benchmarks); True raises.
+        optimize_onnx_transposes: run tf2onnx's transpose optimizer (see `onnx.convert_onnx`):
+            3 to 6 minutes even for this graph; the default leaves the NHWC<->NCHW transposes to
+            ONNX Runtime's own layout optimizer at session creation.
+        log: where progress and the table go.
+
+    Returns:
+        The report dict (also written as `report.json`).
+    """
+    from tf_p2c.export import calibration
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ExportError(f"unknown format(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(FORMATS)}")
+    _check_size(img_size)
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    if os.path.exists(out_dir) and not overwrite:
+        raise ExportError(f"{out_dir} already exists (pass overwrite=True / --overwrite to replace it)")
+    parent = os.path.dirname(out_dir)
+    if not os.path.isdir(parent):
+        raise ExportError(f"{parent}: parent directory of the output does not exist")
+    if calibration_dir is not None and not os.path.isdir(calibration_dir):
+        raise ExportError(f"calibration folder {calibration_dir}: not a directory")
+    if reference_onnx is not None and not os.path.isfile(reference_onnx):
+        raise ExportError(f"reference ONNX {reference_onnx}: no such file")
+
+    model, source = _load_model(weights, img_size)
+    size = model.input_shape[1]
+    if img_size is not None and size != img_size:
+        raise ExportError(f"the model takes {size}x{size} images, not --img-size {img_size}")
+
+    calib_images = calib_source = None
+    if calibration_dir is not None:  # checked even without int8: a bad folder is a usage error
+        calib_images, calib_source = calibration.crops_from_folder(calibration_dir, size)
+    elif "int8" in formats:
+        calib_images, calib_source = calibration.sample_face_crops(size, count=8)
+    eval_images, eval_source = calibration.sample_face_crops(size, count=eval_count, start=8)
+    reference = None
+    if reference_onnx is not None:
+        reference = _reference(reference_onnx, size, eval_images, num_threads)
+
+    keras_run = parity.keras_runner(model)
+    keras_images = keras_run(eval_images)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
+    scratch = tempfile.mkdtemp(prefix="p2c_export_")
+    try:
+        report = _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
+                              calib_images, calib_source, keras_images, keras_run, reference,
+                              reference_onnx, num_threads, latency_repeats, optimize_onnx_transposes, log)
+        failures = [row["status"][len("FAIL "):] for row in report["formats"].values() if row["status"] != "ok"]
+        if failures and enforce_thresholds:
+            raise ExportError("export failed its quality thresholds: " + "; ".join(failures))
+        if os.path.exists(out_dir):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=parent)
+            os.rename(out_dir, os.path.join(old, "x"))
+            os.rename(staging, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, out_dir)
+        log(f"wrote {out_dir}")
+        return report
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
+                 calib_images, calib_source, keras_images, keras_run, reference, reference_onnx,
+                 num_threads, latency_repeats, optimize_onnx_transposes, log):
+    from tf_p2c.export import tflite
+    from tf_p2c.export.onnx import export_onnx
+    from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
+
+    size = model.input_shape[1]
+    extra = {"source_weights": source}
+    outputs, rows, metadata_files = {}, {}, {}
+
+    def path(name):
+        return os.path.join(staging, FILES[name])
+
+    def record(name, run, file_path):
+        images = run(eval_images)
+        outputs[name] = images
+        rows[name] = {"file": FILES[name], "size_bytes": _dir_size(file_path),
+                      "vs_keras": parity.compare(images, keras_images),
+                      "latency_ms": parity.median_latency_ms(run, eval_images[0], latency_repeats)}
+        if name == "uint8":
+            lsb = np.abs(parity.to_uint8(images).astype(int) - parity.to_uint8(keras_images).astype(int))
+            rows[name]["max_lsb_vs_keras"] = int(lsb.max())
+        log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
+
+    # The SavedModel is also the conversion source of every float-input TFLite variant.
+    saved_model = path("savedmodel") if "savedmodel" in formats else os.path.join(scratch, "saved_model")
+    tflite_names = [n for n in TFLITE_QUANT if n in formats]
+    if "savedmodel" in formats or tflite_names:
+        log("tracing the SavedModel ...")
+        export_savedmodel(model, saved_model)
+    if "savedmodel" in formats:
+        record("savedmodel", _batch_runner(load_savedmodel_runner(saved_model)), saved_model)
+
+    for name in tflite_names:
+        quant = TFLITE_QUANT[name]
+        log(f"converting {name} ...")
+        meta = tflite.model_metadata(model, quant, extra=extra)
+        if quant == "int8":
+            meta["calibration"] = calib_source
+        flatbuffer = tflite.convert_tflite(model, quant, calib_images, metadata=meta, saved_model_dir=saved_model)
+        with open(path(name), "wb") as handle:
+            handle.write(flatbuffer)
+        metadata_files[FILES[name]] = meta
+        record(name, parity.litert_runner(flatbuffer, num_threads), path(name))
+
+    if "uint8" in formats:
+        log("converting uint8 ...")
+        meta = tflite.model_metadata(model, None, uint8_io=True, extra=extra)
+        flatbuffer = tflite.convert_tflite(model, None, uint8_io=True, metadata=meta)
+        with open(path("uint8"), "wb") as handle:
+            handle.write(flatbuffer)
+        metadata_files[FILES["uint8"]] = meta
+        record("uint8", parity.litert_runner(flatbuffer, num_threads), path("uint8"))
+
+    onnx_path = path("onnx") if "onnx" in formats else None
+    if "onnx" in formats or reference is None:
+        log("converting ONNX (NCHW) ...")
+        onnx_path = export_onnx(model, onnx_path or os.path.join(scratch, "photo2cartoon.onnx"),
+                                optimize_transposes=optimize_onnx_transposes)
+    if "onnx" in formats:
+        record("onnx", parity.onnx_runner(onnx_path, num_threads), onnx_path)
+        metadata_files[FILES["onnx"]] = {"layout": "NCHW", "input": {"name": "input", "shape": [1, 3, size, size]},
+                                         "outputs": ["output", "cam_logit", "heatmap"]}
+    if reference is None:
+        reference = parity.onnx_runner(onnx_path, num_threads), None
+        reference = (reference[0], reference[0](eval_images))
+    ref_run, ref_images = reference
+    ref_latency = parity.median_latency_ms(ref_run, eval_images[0], latency_repeats)
+    keras_latency = parity.median_latency_ms(keras_run, eval_images[0], latency_repeats)
+
+    for name, row in rows.items():
+        row["vs_reference"] = parity.compare(outputs[name], ref_images)
+        row["latency_vs_reference"] = row["latency_ms"] / ref_latency
+        failure = thresholds.check(name, row)
+        row["status"] = "ok" if failure is None else f"FAIL {failure}"
+
+    report = {
+        "model": {"source": source, **tflite.model_metadata(model, None)["model"]},
+        "evaluation_images": eval_source,
+        "calibration_images": calib_source,
+        "reference": {"source": os.fspath(reference_onnx) if reference_onnx else "ONNX export of the same weights",
+                      "vs_keras": parity.compare(ref_images, keras_images), "latency_ms": ref_latency},
+        "keras_latency_ms": keras_latency,
+        "num_threads": num_threads,
+        "metrics_scale": "images in [-1, 1]; psnr_db with peak-to-peak 2 (= PSNR of the [0, 255] images)",
+        "thresholds": dataclasses.asdict(thresholds),
+        "formats": {name: rows[name] for name in FORMATS if name in rows},
+        "failures": [row["status"][len("FAIL "):] for row in rows.values() if row["status"] != "ok"],
+    }
+    report = _clean(report)
+    with open(os.path.join(staging, REPORT_FILE), "w") as handle:
+        json.dump(report, handle, indent=2)
+    with open(os.path.join(staging, METADATA_FILE), "w") as handle:
+        json.dump({"contract": tflite.model_metadata(model, None, extra=extra), "files": metadata_files},
+                  handle, indent=2, sort_keys=True)
+    _contact_sheet(os.path.join(staging, CONTACT_SHEET), eval_images,
+                   {"keras": keras_images, "reference": ref_images, **outputs})
+    log("results (metrics vs Keras on [-1, 1] images; PSNR ref = vs the reference ONNX):\n" + _format_table(report))
+    return report
+
+
+def _batch_runner(signature_run):
+    def run(images):
+        return np.concatenate([signature_run(image[None])["image"] for image in np.asarray(images, np.float32)])
+
+    return run

@@ -1,0 +1,267 @@
+"""Generator -> TFLite (LiteRT) flatbuffer, float or quantized, with embedded metadata.
+
+Signature `serving_default` of every model written here:
+
+- float variant: input `input` (1, S, S, 3) float32 RGB in [-1, 1]; outputs `image`
+  (1, S, S, 3) float32 in [-1, 1], `cam_logit` (1, 2), `heatmap` (1, S/4, S/4, 1).
+- uint8 variant (`uint8_io=True`): input `input` (1, S, S, 3) uint8 RGB 0..255; output `image`
+  uint8 RGB 0..255 (`round((y + 1) * 127.5)`, clipped), `cam_logit` and `heatmap` float32.
+  The normalisation runs in the graph, so an app does no float maths.
+
+Conversion goes through `TFLiteConverter.from_keras_model` on a batch-1 wrapper of the
+generator (a fixed batch keeps every shape static; with a free batch the converter cannot
+legalise some convolutions). `from_concrete_functions([cf], model)` and a SavedModel whose
+variables stay resource variables both give NaN outputs (DESIGN.md §2), so neither is used.
+
+Metadata is a UTF-8 JSON object stored in the flatbuffer's `metadata` table under the name
+`photo2cartoon` (read it back with `read_metadata`); `export_all` also writes it beside the
+models as `photo2cartoon.json`.
+
+Reference: tensorflow/models `serving/export_tflite_lib.py` (`convert_tflite_model -> bytes`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from tf_p2c.export.errors import ExportError
+
+QUANT_TYPES = (None, "fp16", "dynamic_int8", "int8")
+INPUT_NAME = "input"
+OUTPUT_NAMES = ("image", "cam_logit", "heatmap")
+METADATA_NAME = "photo2cartoon"
+# Ops kept in float inside the full-int8 model by default: everything but the convolutions and
+# dense layers, which hold the weights and the multiply-adds. Measured on the 256x256 generator
+# with random weights (rho / w in [0, 1]) on face crops, PSNR vs Keras: every op int8 12.9 dB;
+# normalisation ops (MEAN / SQUARED_DIFFERENCE / RSQRT) and TANH float 13.2 dB; only CONV_2D +
+# FULLY_CONNECTED int8 16.4 dB (4.9 MB). DESIGN.md §3 saw 20.7 dB with every op int8.
+FLOAT_OPS_IN_INT8 = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT", "TANH", "ADD", "SUB", "MUL", "CONCATENATION",
+                     "STRIDED_SLICE", "RESHAPE", "AVERAGE_POOL_2D", "SUM", "REDUCE_MAX")
+
+
+def serving_model(model, uint8_io: bool = False):
+    """Batch-1 Keras wrapper of a generator with named dict outputs (what gets converted).
+
+    Args:
+        model: generator, (B, S, S, 3) float32 in [-1, 1] -> (image, cam_logit, heatmap).
+        uint8_io: take uint8 RGB 0..255 and return `image` as uint8 RGB 0..255.
+    """
+    import keras
+    from keras import ops
+
+    size = model.input_shape[1]
+    if uint8_io:
+        inputs = keras.Input((size, size, 3), batch_size=1, dtype="uint8", name=INPUT_NAME)
+        x = ops.cast(inputs, "float32") * (1.0 / 127.5) - 1.0
+    else:
+        inputs = keras.Input((size, size, 3), batch_size=1, dtype="float32", name=INPUT_NAME)
+        x = inputs
+    image, cam_logit, heatmap = model(x)
+    if uint8_io:
+        image = ops.cast(ops.clip(ops.round((image + 1.0) * 127.5), 0.0, 255.0), "uint8")
+    outputs = {"image": image, "cam_logit": cam_logit, "heatmap": heatmap}
+    return keras.Model(inputs, outputs, name=f"{model.name}_serving{'_uint8' if uint8_io else ''}")
+
+
+def representative_dataset(images: np.ndarray, uint8_io: bool = False):
+    """A converter `representative_dataset`: one (1, S, S, 3) sample per image.
+
+    Args:
+        images: float32 (N, S, S, 3) preprocessed face crops in [-1, 1].
+        uint8_io: yield the samples as uint8 0..255 (for the uint8 variant).
+    """
+    def generator():
+        for image in images:
+            sample = image[None]
+            if uint8_io:
+                sample = np.clip(np.round((sample + 1.0) * 127.5), 0, 255).astype(np.uint8)
+            yield {INPUT_NAME: sample.astype(np.uint8 if uint8_io else np.float32)}
+
+    return generator
+
+
+def _converter(source, quant, representative_images, uint8_io):
+    import tensorflow as tf
+
+    if isinstance(source, str):
+        converter = tf.lite.TFLiteConverter.from_saved_model(source)
+    else:
+        converter = tf.lite.TFLiteConverter.from_keras_model(source)
+    if quant is None:
+        return converter
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quant == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quant == "int8":
+        converter.representative_dataset = representative_dataset(representative_images, uint8_io)
+        # Builtin float kernels stay allowed so that denylisted ops can run in float.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
+                                               tf.lite.OpsSet.TFLITE_BUILTINS]
+    return converter
+
+
+def convert_tflite(
+    model,
+    quant: str | None = None,
+    representative_images: np.ndarray | None = None,
+    uint8_io: bool = False,
+    float_ops: Sequence[str] | None = FLOAT_OPS_IN_INT8,
+    metadata: dict | None = None,
+    saved_model_dir: str | None = None,
+) -> bytes:
+    """Converts a generator to a TFLite flatbuffer.
+
+    Args:
+        model: generator from `tf_p2c.load_generator` or `build_generator`.
+        quant: None (float32), "fp16" (float16 weights), "dynamic_int8" (int8 weights,
+            dynamic-range activations) or "int8" (int8 weights and activations, calibrated).
+        representative_images: float32 (N, S, S, 3) preprocessed face crops in [-1, 1] for
+            "int8"; None uses `calibration.sample_face_crops` (crops of the bundled sample photo).
+        uint8_io: uint8 RGB in and out (normalisation in the graph).
+        float_ops: for "int8", TFLite op types kept in float (selective quantization: the
+            `denylisted_ops` of the MLIR quantizer, which `tf.lite.experimental.QuantizationDebugger`
+            also uses); empty or None quantizes every op. Default `FLOAT_OPS_IN_INT8`.
+        metadata: JSON-serialisable dict embedded as `photo2cartoon` metadata (None: none).
+        saved_model_dir: a SavedModel of `model` written by `savedmodel.export_savedmodel`
+            with the same `uint8_io`; converting from it skips re-tracing the model (several
+            variants from one trace). None converts from the Keras model.
+
+    Returns:
+        The flatbuffer bytes.
+
+    Example:
+        >>> flatbuffer = convert_tflite(load_generator("photo2cartoon_weights.pt"), "fp16")
+    """
+    if quant not in QUANT_TYPES:
+        raise ExportError(f"quant must be one of {QUANT_TYPES}. Received: quant={quant!r}")
+    size = model.input_shape[1]
+    if quant == "int8":
+        if representative_images is None:
+            from tf_p2c.export.calibration import sample_face_crops
+
+            representative_images, _ = sample_face_crops(size)
+        representative_images = np.asarray(representative_images, dtype=np.float32)
+        if representative_images.ndim != 4 or representative_images.shape[1:] != (size, size, 3):
+            raise ExportError(f"representative_images must be (N, {size}, {size}, 3). "
+                              f"Received: shape={representative_images.shape}")
+    source = saved_model_dir if saved_model_dir is not None else serving_model(model, uint8_io)
+    converter = _converter(source, quant, representative_images, uint8_io)
+    if quant == "int8":
+        # Calibrate once, then quantize with the chosen ops left in float (the same
+        # selective quantization as `tf.lite.experimental.QuantizationDebugger`, without its
+        # extra instrumented conversion).
+        from tensorflow.lite.python import convert as tflite_convert
+
+        converter._experimental_calibrate_only = True
+        calibrated = converter.convert()
+        flatbuffer = tflite_convert.mlir_quantize(
+            calibrated, disable_per_channel=False, fully_quantize=False,
+            enable_numeric_verify=False, denylisted_ops=list(float_ops or []), denylisted_nodes=[])
+    else:
+        flatbuffer = converter.convert()
+    if metadata is not None:
+        flatbuffer = embed_metadata(flatbuffer, metadata)
+    return bytes(flatbuffer)
+
+
+def embed_metadata(flatbuffer: bytes, metadata: dict, name: str = METADATA_NAME,
+                   compact_names: bool = True) -> bytes:
+    """Adds (or replaces) a JSON metadata entry in a TFLite flatbuffer.
+
+    Args:
+        flatbuffer: the model.
+        metadata: JSON-serialisable dict.
+        name: metadata entry name.
+        compact_names: replace the converter's long tensor names (TF scope paths, ~0.5 MB over
+            the ~6,000 tensors of the 256x256 model: the difference between 8.4 and 7.9 MB in
+            fp16) by short ones; signature inputs and outputs are named after their signature
+            keys (`input`, `image`, ...). Signatures refer to tensors by index, so nothing that
+            reads the model by signature changes.
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
+    if compact_names:
+        _compact_tensor_names(model)
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(json.dumps(metadata, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    model.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name = name
+    entry.buffer = len(model.buffers) - 1
+    model.metadata = [m for m in (model.metadata or []) if _decode(m.name) != name] + [entry]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _compact_tensor_names(model) -> None:
+    keep = {}
+    for signature in model.signatureDefs or []:
+        for io in (*(signature.inputs or []), *(signature.outputs or [])):
+            keep[(signature.subgraphIndex, io.tensorIndex)] = _decode(io.name)
+    for index, subgraph in enumerate(model.subgraphs):
+        for t, tensor in enumerate(subgraph.tensors):
+            tensor.name = keep.get((index, t), f"t{t}")
+
+
+def _decode(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def read_metadata(flatbuffer: bytes, name: str = METADATA_NAME) -> dict | None:
+    """The JSON metadata entry `name` of a TFLite flatbuffer, or None when absent."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.Model.GetRootAsModel(bytearray(flatbuffer), 0)
+    for i in range(model.MetadataLength()):
+        entry = model.Metadata(i)
+        if _decode(entry.Name()) == name:
+            data = model.Buffers(entry.Buffer()).DataAsNumpy()
+            return json.loads(bytes(data).decode("utf-8"))
+    return None
+
+
+def model_metadata(model, quant: str | None, uint8_io: bool = False, extra: dict | None = None) -> dict:
+    """The metadata dict written into every exported model (I/O contract and model facts)."""
+    from tf_p2c import __version__
+    from tf_p2c.weights import generator_config
+
+    config = generator_config(model)
+    size = config.img_size
+    meta = {
+        "name": "photo2cartoon generator (genA2B)",
+        "producer": f"tf_p2c {__version__}",
+        "quantization": quant or "none",
+        "layout": "NHWC",
+        "color": "RGB",
+        "input": {"name": INPUT_NAME, "shape": [1, size, size, 3],
+                  "dtype": "uint8" if uint8_io else "float32",
+                  "range": [0, 255] if uint8_io else [-1.0, 1.0],
+                  "normalization": "in graph" if uint8_io else "x / 127.5 - 1"},
+        "outputs": {
+            "image": {"shape": [1, size, size, 3], "dtype": "uint8" if uint8_io else "float32",
+                      "range": [0, 255] if uint8_io else [-1.0, 1.0],
+                      "denormalization": "in graph" if uint8_io else "(y + 1) * 127.5"},
+            "cam_logit": {"shape": [1, 2], "dtype": "float32"},
+            "heatmap": {"shape": [1, size // 4, size // 4, 1], "dtype": "float32"},
+        },
+        "preprocessing": "aligned face crop, segmented and composited on white (FacePreprocessor)",
+        "model": {"ngf": config.ngf, "img_size": size, "light": config.light,
+                  "parameters": int(model.count_params())},
+    }
+    if extra:
+        meta.update(extra)
+    return meta
+
+
+def signature_runner(flatbuffer: bytes, num_threads: int = 2):
+    """(interpreter, serving_default runner) for a flatbuffer, on LiteRT with XNNPACK."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer, num_threads=num_threads)
+    return interpreter, interpreter.get_signature_runner("serving_default")
+
+

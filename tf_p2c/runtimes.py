@@ -1,0 +1,130 @@
+"""Generator runtimes: one callable interface over Keras, LiteRT and ONNX Runtime.
+
+A runner maps a float32 NHWC batch in [-1, 1] (RGB) to the generated images in the same
+layout and range, whatever the file's own input layout (NCHW ONNX) or dtype (uint8 TFLite).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+BACKENDS = ("keras", "tflite", "onnx")
+
+
+class RuntimeLoadError(ValueError):
+    """A model file the chosen runtime cannot run; the message is one line."""
+
+
+def to_uint8(images) -> np.ndarray:
+    """[-1, 1] float -> uint8 0..255, rounding to nearest."""
+    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def from_uint8(images) -> np.ndarray:
+    return np.asarray(images, np.float32) / 127.5 - 1.0
+
+
+def keras_runner(model):
+    """Runner on a Keras generator, traced once per input shape."""
+    import tensorflow as tf
+
+    forward = tf.function(lambda x: model(x, training=False)[0], reduce_retracing=True)
+
+    def run(images):
+        return forward(tf.constant(np.asarray(images, np.float32))).numpy()
+
+    run.input_size = model.input_shape[1]
+    return run
+
+
+def litert_runner(model, num_threads: int = 2):
+    """Runner on a TFLite model (path or flatbuffer bytes) with LiteRT (XNNPACK on)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    source = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {"model_path": os.fspath(model)}
+    try:
+        interpreter = Interpreter(num_threads=num_threads, **source)
+        runner = interpreter.get_signature_runner("serving_default")
+        details = runner.get_input_details()
+    except (ValueError, RuntimeError) as error:
+        raise RuntimeLoadError(f"LiteRT cannot load the model: {str(error).splitlines()[0][:200]}") from None
+    input_name = "input" if "input" in details else next(iter(details))
+    uint8_io = details[input_name]["dtype"] == np.uint8
+    output_name = "image" if "image" in runner.get_output_details() else next(iter(runner.get_output_details()))
+
+    def run(images):
+        outs = []
+        for image in np.asarray(images, np.float32):
+            x = to_uint8(image[None]) if uint8_io else image[None]
+            y = runner(**{input_name: x})[output_name]
+            outs.append(from_uint8(y)[0] if uint8_io else np.asarray(y[0], np.float32))
+        return np.stack(outs)
+
+    run.interpreter = interpreter
+    run.uint8_io = uint8_io
+    run.input_size = int(details[input_name]["shape"][1])
+    return run
+
+
+def onnx_runner(model, num_threads: int = 2):
+    """Runner on an ONNX generator (path or bytes); NCHW or NHWC is read from its input."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = num_threads
+    options.inter_op_num_threads = 1
+    source = bytes(model) if isinstance(model, (bytes, bytearray)) else os.fspath(model)
+    try:
+        session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # ONNX Runtime raises its own exception types
+        raise RuntimeLoadError(f"ONNX Runtime cannot load the model: {str(error).splitlines()[0][:200]}") from None
+    info = session.get_inputs()[0]
+    shape = info.shape
+    nchw = len(shape) == 4 and shape[1] == 3 and shape[3] != 3
+
+    def run(images):
+        outs = []
+        for image in np.asarray(images, np.float32):
+            x = image[None].transpose(0, 3, 1, 2) if nchw else image[None]
+            y = session.run(None, {info.name: np.ascontiguousarray(x)})[0]
+            outs.append(y[0].transpose(1, 2, 0) if nchw else y[0])
+        return np.stack(outs).astype(np.float32)
+
+    run.session = session
+    run.input_shape = shape
+    run.nchw = nchw
+    size = shape[2] if nchw else (shape[1] if len(shape) == 4 else None)
+    run.input_size = size if isinstance(size, int) else 256
+    return run
+
+
+def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | None = None):
+    """A runner for `backend` on `weights`, checking that the file suits the backend.
+
+    Args:
+        backend: "keras" (any file `tf_p2c.load_generator` reads: .pt, .onnx, .keras),
+            "tflite" (a .tflite from export_tflite.py) or "onnx" (an ONNX generator, e.g. the
+            original's photo2cartoon_weights.onnx).
+        weights: the model file.
+        num_threads: CPU threads for LiteRT / ONNX Runtime.
+        img_size: input side for Keras light generators (default 256).
+    """
+    path = os.fspath(weights)
+    if backend not in BACKENDS:
+        raise RuntimeLoadError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if not os.path.isfile(path):
+        raise RuntimeLoadError(f"{path}: no such file")
+    suffix = os.path.splitext(path)[1].lower()
+    if backend == "keras":
+        from tf_p2c.weights import load_generator
+
+        return keras_runner(load_generator(path, img_size=img_size))
+    if backend == "tflite":
+        if suffix != ".tflite":
+            raise RuntimeLoadError(f"{path}: the tflite backend runs .tflite files (make one with export_tflite.py)")
+        return litert_runner(path, num_threads)
+    if suffix != ".onnx":
+        raise RuntimeLoadError(f"{path}: the onnx backend runs .onnx files")
+    return onnx_runner(path, num_threads)
