@@ -119,7 +119,7 @@ def test_missing_file_and_non_mobilefacenet_file(tmp_path):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("kwargs", [dict(embedding_size=0), dict(width=0.0)])
+@pytest.mark.parametrize("kwargs", [{"embedding_size": 0}, {"width": 0.0}])
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError, match="Received"):
         build_mobilefacenet(**kwargs)

@@ -1,0 +1,114 @@
+"""Typed training options: loss weights and the whole run, saved as the run's config.json."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any
+
+from tf_p2c.config import ModelConfig, get_preset
+
+__all__ = ["MODEL_FIELDS_CHECKED_ON_RESUME", "LossWeights", "TrainConfig"]
+
+# Resuming with any of these different from the checkpoint's run is an error.
+MODEL_FIELDS_CHECKED_ON_RESUME = ("ngf", "img_size", "light", "ndf", "n_layers_global", "n_layers_local")
+
+
+@dataclasses.dataclass(frozen=True)
+class LossWeights:
+    """Weights of the generator/discriminator loss terms (the original's defaults)."""
+
+    adv: float = 1.0  # LSGAN terms, both networks (--adv_weight)
+    cycle: float = 50.0  # L1(G_BA(G_AB(a)), a) (--cycle_weight)
+    identity: float = 10.0  # L1(G_BA(a), a) (--identity_weight)
+    cam: float = 1000.0  # generator CAM BCE (--cam_weight)
+    faceid: float = 1.0  # 1 - cos(MobileFaceNet(a), MobileFaceNet(G_AB(a))) (--faceid_weight)
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value < 0:
+                raise ValueError(f"loss weight {field.name} must be >= 0. Received: {field.name}={value}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Field comments name the train_keras.py flag."""
+
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    weights: LossWeights = dataclasses.field(default_factory=LossWeights)
+    dataset: str = "photo2cartoon"  # --dataset: folder name under data_root
+    data_root: str = "dataset"  # --data-root: holds DATASET/trainA, trainB, testA, testB
+    result_dir: str = "results"  # --result_dir: the run lives in result_dir/dataset
+    iteration: int = 200_000  # --iteration: total G+D steps
+    batch_size: int = 1  # --batch_size: GLOBAL batch (split across replicas)
+    print_freq: int = 1000  # --print_freq: sample grid + TensorBoard images every N steps
+    save_freq: int = 1000  # --save_freq: checkpoint every N steps
+    decay_flag: bool = True  # --decay_flag: linear LR decay over the second half
+    lr: float = 1e-4  # --lr
+    weight_decay: float = 1e-4  # --weight_decay: coupled L2 (PyTorch Adam semantics)
+    seed: int = 0  # --seed: data order/augmentation and initial weights
+    gpu_ids: tuple | None = None  # --gpu_ids: None = default device, one id, or several (Mirrored)
+    multi_worker: bool = False  # --multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG
+    resume: bool = False  # --resume: continue from the run's latest checkpoint
+    pretrained_weights: str | None = None  # --pretrained_weights: original .pt or our checkpoint
+    faceid_weights: str | None = None  # --faceid_weights: model_mobilefacenet.pth
+    mixed_precision: bool = False  # --mixed_precision: mixed_float16 compute, float32 variables
+    jit: bool = False  # --jit: XLA-compile the step
+    run_eagerly: bool = False  # --run_eagerly: no tf.function (debugging, tiny tests: the graph build takes minutes)
+    keep_checkpoints: int = 3  # --keep_checkpoints: CheckpointManager max_to_keep
+    tensorboard: bool = True  # --tensorboard: write scalars and images under run/logs
+    progress: bool = True  # --progress: progress bar on stderr
+
+    def __post_init__(self):
+        positive = ("iteration", "batch_size", "print_freq", "save_freq", "keep_checkpoints")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0. Received: lr={self.lr}")
+
+    @property
+    def run_dir(self) -> str:
+        return os.path.join(self.result_dir, self.dataset)
+
+    def data_dir(self, split: str) -> str:
+        return os.path.join(self.data_root, self.dataset, split)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        if self.gpu_ids is not None:
+            out["gpu_ids"] = list(self.gpu_ids)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        values = dict(values)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown train config keys: {', '.join(unknown)}")
+        if "model" in values:
+            values["model"] = ModelConfig.from_dict(values["model"])
+        if "weights" in values:
+            values["weights"] = LossWeights(**values["weights"])
+        if values.get("gpu_ids") is not None:
+            values["gpu_ids"] = tuple(values["gpu_ids"])
+        return cls(**values)
+
+    @classmethod
+    def from_preset(cls, name: str, **changes: Any) -> TrainConfig:
+        """The named model preset with training defaults; `smoke` also shrinks the schedule."""
+        model = get_preset(name)
+        if name == "smoke":
+            base = {"iteration": 4, "print_freq": 2, "save_freq": 2}
+            base.update(changes)
+            changes = base
+        return cls(model=model, **changes)

@@ -1,0 +1,225 @@
+"""`train(config)`: the whole training run behind `train_keras.py`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tf_p2c.training.callbacks import (
+    ProgressCallback,
+    SampleGridCallback,
+    TensorBoardCallback,
+)
+from tf_p2c.training.checkpoints import (
+    CONFIG_NAME,
+    CheckpointMismatchError,
+    TrainingCheckpoint,
+    check_resume_config,
+    load_run_config,
+    restore_networks,
+)
+from tf_p2c.training.config import TrainConfig
+from tf_p2c.training.distribute import is_chief, make_strategy
+from tf_p2c.training.trainer import UGATIT
+
+__all__ = ["TrainingDivergedError", "TrainingError", "export_generator", "train"]
+
+log = logging.getLogger(__name__)
+N_SAMPLES = 3  # images per domain in the sample grid
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start or go on; the message is one line."""
+
+
+class TrainingDivergedError(TrainingError):
+    """A non-finite loss."""
+
+
+def _check_data_dir(path: str) -> None:
+    from tf_p2c import image_io
+
+    if not os.path.isdir(path):
+        raise TrainingError(f"training folder {path} does not exist (expected DATA_ROOT/DATASET/trainA and trainB)")
+    if not image_io.list_images(path) and not any(f.endswith((".tfrecord", ".tfrecords", ".tfrec")) for f in os.listdir(path)):
+        raise TrainingError(f"training folder {path} holds no images")
+
+
+def _fixed_samples(config: TrainConfig):
+    from tf_p2c.data.pipeline import make_unpaired_dataset
+
+    folders = []
+    for split_test, split_train in (("testA", "trainA"), ("testB", "trainB")):
+        test = config.data_dir(split_test)
+        try:
+            from tf_p2c import image_io
+
+            use_test = os.path.isdir(test) and bool(image_io.list_images(test))
+        except OSError:
+            use_test = False
+        folders.append(test if use_test else config.data_dir(split_train))
+    ds = make_unpaired_dataset(folders[0], folders[1], config.model.img_size, batch_size=N_SAMPLES,
+                               seed=config.seed, training=False)
+    real_a, real_b = next(iter(ds))
+    return real_a.numpy(), real_b.numpy()
+
+
+def _face_id(config: TrainConfig):
+    if config.weights.faceid <= 0:
+        return None
+    if not config.faceid_weights:
+        raise TrainingError(
+            f"--faceid_weight {config.weights.faceid} needs --faceid_weights PATH (the original's "
+            "model_mobilefacenet.pth); pass it or set --faceid_weight 0")
+    from tf_p2c.training.face_id import FaceIdLoss
+
+    try:
+        return FaceIdLoss(config.faceid_weights)
+    except (FileNotFoundError, ValueError) as error:
+        raise TrainingError(str(error).splitlines()[0]) from None
+
+
+def _load_pretrained(trainer: UGATIT, path: str) -> list[str]:
+    from tf_p2c.weights import WeightsError, file_kind, load_networks
+
+    if os.path.isfile(path) and not path.endswith((".index", ".data-00000-of-00001")):
+        try:
+            if file_kind(path) == "torch":
+                return trainer.load_networks_from(load_networks(path, trainer.config.model))
+            raise TrainingError(f"--pretrained_weights {path}: expected the original's .pt or one of our checkpoints")
+        except (WeightsError, ValueError) as error:
+            raise TrainingError(f"--pretrained_weights: {str(error).splitlines()[0]}") from None
+    prefix = path.removesuffix(".index")
+    try:
+        return restore_networks(trainer, prefix)
+    except CheckpointMismatchError as error:
+        raise TrainingError(f"--pretrained_weights: {error}") from None
+
+
+def export_generator(trainer: UGATIT, out_dir: str) -> str:
+    """Writes `out_dir/genA2B.keras` (float32, for `tf_p2c.load_generator` / export_tflite.py)
+    and `out_dir/config.json` (the model config)."""
+    from tf_p2c.models import build_generator
+
+    os.makedirs(out_dir, exist_ok=True)
+    model = build_generator(trainer.config.model, name="genA2B")
+    model.set_weights([np.asarray(w) for w in trainer.networks["genA2B"].get_weights()])
+    path = os.path.join(out_dir, "genA2B.keras")
+    tmp = path + ".tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, path)
+    with open(os.path.join(out_dir, CONFIG_NAME), "w") as handle:
+        handle.write(trainer.config.model.to_json())
+    return path
+
+
+def _write_config(config: TrainConfig) -> None:
+    os.makedirs(config.run_dir, exist_ok=True)
+    path = os.path.join(config.run_dir, CONFIG_NAME)
+    with open(path + ".tmp", "w") as handle:
+        handle.write(config.to_json())
+    os.replace(path + ".tmp", path)
+
+
+def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | None = None) -> dict:
+    """Runs (or resumes) a training run; returns a summary dict.
+
+    `max_steps` stops this call after that many steps (a checkpoint is written there), e.g. for
+    time-boxed jobs; `--resume` continues the same schedule.
+
+    The run directory `result_dir/dataset` holds config.json, checkpoints/, samples/, logs/
+    (TensorBoard) and export/genA2B.keras.
+
+    Raises:
+        TrainingError: missing data, missing Face-ID weights, bad pretrained weights.
+        CheckpointMismatchError: --resume with flags that contradict the saved run.
+        TrainingDivergedError: a NaN/Inf loss (names the step and the last good checkpoint).
+    """
+    for split in ("trainA", "trainB"):
+        _check_data_dir(config.data_dir(split))
+    ckpt_dir = os.path.join(config.run_dir, "checkpoints")
+    has_checkpoint = tf.train.latest_checkpoint(ckpt_dir) is not None
+    if config.resume:
+        saved = load_run_config(config.run_dir)
+        if saved is not None:
+            check_resume_config(saved, config)
+    elif has_checkpoint:
+        raise TrainingError(f"{config.run_dir} already holds checkpoints: pass --resume, or choose another --result_dir")
+
+    if config.mixed_precision:
+        import keras
+
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    strategy = make_strategy(config.gpu_ids, config.multi_worker)
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise TrainingError(f"--batch_size {config.batch_size} is not divisible by the "
+                            f"{strategy.num_replicas_in_sync} replicas")
+    chief = is_chief(strategy)
+    if chief:
+        _write_config(config)
+    tf.keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+        face_id = face_id if face_id is not None else _face_id(config)
+    trainer = UGATIT(config, face_id=face_id, strategy=strategy)
+    checkpoint = TrainingCheckpoint(trainer, ckpt_dir, seed=config.seed, max_to_keep=config.keep_checkpoints,
+                                    chief=chief)
+    start = checkpoint.restore_latest() if config.resume else 0
+    if start == 0 and config.pretrained_weights:
+        loaded = _load_pretrained(trainer, config.pretrained_weights)
+        log.info("initialised %s from %s", ", ".join(loaded), config.pretrained_weights)
+
+    from tf_p2c.data.pipeline import SkipLog, make_unpaired_dataset
+
+    skip_log = SkipLog()
+    dataset = make_unpaired_dataset(config.data_dir("trainA"), config.data_dir("trainB"), config.model.img_size,
+                                    batch_size=config.batch_size, seed=config.seed, training=True,
+                                    skip_steps=start, skip_log=skip_log)
+    if strategy.num_replicas_in_sync > 1 or config.multi_worker:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = strategy.experimental_distribute_dataset(dataset.with_options(options))
+    callbacks = list(callbacks or [])
+    if chief:
+        tensorboard = TensorBoardCallback(os.path.join(config.run_dir, "logs")) if config.tensorboard else None
+        real_a, real_b = _fixed_samples(config)
+        defaults = [SampleGridCallback(real_a, real_b, os.path.join(config.run_dir, "samples"),
+                                       config.print_freq, tensorboard)]
+        if tensorboard is not None:
+            defaults.append(tensorboard)
+        if config.progress:
+            defaults.append(ProgressCallback(config.iteration))
+        callbacks = defaults + callbacks
+    for callback in callbacks:
+        callback.on_train_begin(trainer, start)
+
+    step, logs = start, {}
+    stop = config.iteration if max_steps is None else min(config.iteration, start + max_steps)
+    iterator = iter(dataset)
+    while step < stop:
+        real_a, real_b = next(iterator)
+        logs = {k: float(v) for k, v in trainer.train_step(real_a, real_b).items()}
+        step += 1
+        if not all(math.isfinite(v) for v in logs.values()):
+            bad = sorted(k for k, v in logs.items() if not math.isfinite(v))
+            raise TrainingDivergedError(
+                f"non-finite loss at step {step} ({', '.join(bad[:4])}); last good checkpoint: "
+                f"{checkpoint.latest or 'none'} (resume from it with a lower --lr)")
+        if step % config.save_freq == 0 or step == stop:
+            checkpoint.save()
+        if chief:
+            for callback in callbacks:
+                callback.on_step_end(step, logs)
+    export_path = export_generator(trainer, os.path.join(config.run_dir, "export")) if chief else None
+    for callback in callbacks:
+        callback.on_train_end(step)
+    summary = {"step": step, "start_step": start, "checkpoint": checkpoint.latest, "export": export_path,
+               "skipped_images": skip_log.count, "losses": logs}
+    if chief:
+        with open(os.path.join(config.run_dir, "summary.json"), "w") as handle:
+            json.dump(summary, handle, indent=2)
+    return summary
