@@ -14,9 +14,7 @@ import glob
 import html
 import json
 import os
-import statistics
 import tempfile
-import time
 
 import numpy as np
 
@@ -76,18 +74,9 @@ def _runners(model, weights, threads, scratch):
     return runners, onnx_label
 
 
-def _median_ms(run, x, repeats=3):
-    run(x)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run(x)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def run_demo(args) -> int:
     from tf_p2c.cartoonize.pipeline import Cartoonizer, to_generator_input
+    from tf_p2c.export.parity import median_latency_ms
     from tf_p2c.face.preprocessor import FacePreprocessor
     from tf_p2c.image_io import read_image, write_bytes_atomic, write_image_atomic
 
@@ -106,7 +95,7 @@ def run_demo(args) -> int:
             print(f"no face found in {args.image}")
             return 3
         x = to_generator_input(results["keras"].faces[0].crop.image)
-        generator_ms = {name: _median_ms(run, x) for name, run in runners.items()}
+        generator_ms = {name: median_latency_ms(run, x[0], repeats=3) for name, run in runners.items()}
 
     face = results["keras"].faces[0]
     files = {"input.png": image, "aligned.png": face.crop.image,
