@@ -6,6 +6,7 @@ import pytest
 from checkpoint_writer import TINY
 
 from tf_p2c.training.config import LossWeights
+from tf_p2c.training.face_id import FaceIdLoss
 from tf_p2c.training.trainer import UGATIT
 
 
@@ -17,7 +18,7 @@ def _stand_in_face_net():
 
 
 def test_face_id_terms_enter_the_generator_loss(rng):
-    face_id = pytest.importorskip("tf_p2c.training.face_id").FaceIdLoss(model=_stand_in_face_net())
+    face_id = FaceIdLoss(model=_stand_in_face_net())
     config = TINY.replace(weights=LossWeights(faceid=2.0))
     trainer = UGATIT(config, face_id=face_id)
     real_a, real_b = (rng.uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32) for _ in range(2))
