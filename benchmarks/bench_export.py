@@ -20,7 +20,6 @@ import resource
 import statistics
 import sys
 import tempfile
-import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
@@ -45,16 +44,6 @@ def random_model(seed=0):
         if variable.name in ("rho", "w_gamma", "w_beta"):
             variable.assign(rng.uniform(0, 1, variable.shape).astype("float32"))
     return model
-
-
-def timed_median(fn, x, repeats):
-    fn(x)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(x)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main():
@@ -99,7 +88,7 @@ def main():
         results = {}
         for _ in range(3):  # interleaved rounds
             for name, run in runners.items():
-                results.setdefault(name, []).append(timed_median(run, x, max(2, args.repeats // 3)))
+                results.setdefault(name, []).append(parity.median_latency_ms(run, x[0], max(2, args.repeats // 3)))
 
     base = statistics.median(results["onnxruntime"])
     formats = report["formats"]
