@@ -9,6 +9,11 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 
 .PHONY: setup test demo bench clean
 
+# Each mk/*.mk adds what its part of the test suite needs beyond the venv to TEST_DEPS
+# (system packages for the JVM and browser tests, optional Python extras).
+TEST_DEPS :=
+include $(sort $(wildcard mk/*.mk))
+
 setup: $(STAMP) $(SELFIE)
 
 $(STAMP): requirements.txt
@@ -22,7 +27,7 @@ $(STAMP): requirements.txt
 $(SELFIE): $(STAMP)
 	$(PY) -m tf_p2c.face.install_models
 
-test: setup
+test: setup $(TEST_DEPS)
 	$(PY) -m pytest
 
 demo: setup
