@@ -6,6 +6,7 @@ import keras
 from keras import layers
 
 from tf_p2c.layers import CAMAttention, ReflectionPadding2D, SpectralNorm
+from tf_p2c.models.torch_init import init_like_torch
 
 LEAKY_SLOPE = 0.2
 
@@ -26,7 +27,8 @@ def build_discriminator(ndf: int = 32, n_layers: int = 7, img_size: int | None =
     The global discriminator of photo2cartoon uses n_layers=7, the local one 5.
 
     Outputs: `logit` (B, h, w, 1), `cam_logit` (B, 2), `heatmap` (B, h', w', 1). Layer names
-    follow the original's (`model_1` is `model.1`, the first convolution).
+    follow the original's (`model_1` is `model.1`, the first convolution). Kernels and biases
+    start as the original's do (`init_like_torch`).
 
     Args:
         ndf: channels of the first convolution.
@@ -57,4 +59,4 @@ def build_discriminator(ndf: int = 32, n_layers: int = 7, img_size: int | None =
     logit = layers.Identity(name="logit")(logit)
     cam_logit = layers.Identity(name="cam_logit")(cam_logit)
     heatmap = layers.Identity(name="heatmap")(heatmap)
-    return keras.Model(inputs, [logit, cam_logit, heatmap], name=name)
+    return init_like_torch(keras.Model(inputs, [logit, cam_logit, heatmap], name=name))

@@ -16,6 +16,7 @@ from tf_p2c.layers import (
     ResnetSoftAdaLINBlock,
 )
 from tf_p2c.layers.resampling import NearestUpsampling2x
+from tf_p2c.models.torch_init import init_like_torch
 
 N_BOTTLENECK_BLOCKS = 4
 
@@ -37,7 +38,7 @@ def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator"
     Input: (B, img_size, img_size, 3) float32 RGB in [-1, 1]. Outputs: `image` (same shape, in
     [-1, 1]), `cam_logit` (B, 2) and `heatmap` (B, img_size/4, img_size/4, 1). Layer names
     follow the original's module names (e.g. `DownBlock1_conv` is `DownBlock1.1`), which is what
-    weight import maps by.
+    weight import maps by. Kernels and biases start as the original's do (`init_like_torch`).
 
     Args:
         config: architecture; `ngf`, `img_size` and `light` are used.
@@ -83,4 +84,4 @@ def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator"
 
     cam_logit = layers.Identity(name="cam_logit")(cam_logit)
     heatmap = layers.Identity(name="heatmap")(heatmap)
-    return keras.Model(inputs, [image, cam_logit, heatmap], name=name)
+    return init_like_torch(keras.Model(inputs, [image, cam_logit, heatmap], name=name))
