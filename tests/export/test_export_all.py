@@ -142,9 +142,38 @@ def test_no_staging_folder_is_left_beside_the_output(export_dir):
     assert siblings == [os.path.basename(out)]
 
 
-def test_tensor_names_are_compact_and_io_tensors_named_after_the_signature(export_dir):
+def test_only_io_tensors_keep_names_named_after_the_signature(export_dir):
     out, _ = export_dir
     run = parity.litert_runner(read(os.path.join(out, FILES["fp32"])))
     assert [d["name"] for d in run.interpreter.get_input_details()] == ["input"]
     assert sorted(d["name"] for d in run.interpreter.get_output_details()) == ["cam_logit", "heatmap", "image"]
-    assert max(len(d["name"]) for d in run.interpreter.get_tensor_details()) <= 10
+    named = sorted(d["name"] for d in run.interpreter.get_tensor_details() if d["name"])
+    assert named == ["cam_logit", "heatmap", "image", "input"]
+
+
+def _conv_count(layer):
+    import keras
+
+    if isinstance(layer, keras.layers.Conv2D):
+        return 1
+    return sum(isinstance(sub, keras.layers.Conv2D) for sub in layer._flatten_layers(include_self=False))
+
+
+def test_int8_keeps_the_first_and_last_layers_float_and_says_so(export_dir, tiny_model):
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    from tf_p2c.export.tflite import FLOAT_LAYERS_IN_INT8
+
+    out, report = export_dir
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(read(os.path.join(out, FILES["int8"]))))
+    graph = model.subgraphs[0]
+    conv = [i for i, code in enumerate(model.operatorCodes)
+            if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.CONV_2D]
+    weight_types = [graph.tensors[op.inputs[1]].type for op in graph.operators if op.opcodeIndex in conv]
+    expected_float = sum(_conv_count(tiny_model.get_layer(name)) for name in FLOAT_LAYERS_IN_INT8)
+    assert weight_types.count(schema.TensorType.FLOAT32) == expected_float > 0
+    assert weight_types.count(schema.TensorType.INT8) == _conv_count(tiny_model) - expected_float > 0
+    stated = {"ops": list(report["formats"]["int8"]["float_in_int8"]["ops"]), "layers": list(FLOAT_LAYERS_IN_INT8)}
+    assert report["formats"]["int8"]["float_in_int8"] == stated
+    assert read_metadata(read(os.path.join(out, FILES["int8"])))["float_in_int8"] == stated

@@ -44,3 +44,25 @@ def test_padding_too_large_for_input_fails():
     # Reflection needs padding < side (torch raises too); a silent wrong shape would be worse.
     with pytest.raises(tf.errors.InvalidArgumentError, match="paddings must be less than the dimension size"):
         ReflectionPadding2D(4)(np.zeros((1, 4, 4, 1), "float32"))
+
+
+def _op_types(padding, shape):
+    layer = ReflectionPadding2D(padding)
+    graph = tf.function(layer).get_concrete_function(tf.TensorSpec(shape, tf.float32)).graph
+    return {op.type for op in graph.get_operations()}
+
+
+@pytest.mark.parametrize("padding", [1, 3])
+def test_tflite_lowering_gives_the_same_values_without_mirror_pad(rng, padding):
+    from tf_p2c.layers.lowering import tflite_lowering, tflite_lowering_active
+
+    x = rng.standard_normal((2, 6, 9, 3)).astype("float32")
+    # TensorFlow: one MirrorPad op. For TFLite: slices and concatenations, same values.
+    assert "MirrorPad" in _op_types(padding, x.shape)
+    with tflite_lowering():
+        assert tflite_lowering_active()
+        ops = _op_types(padding, x.shape)
+        lowered = to_np(ReflectionPadding2D(padding)(x))
+    assert not tflite_lowering_active()
+    assert "MirrorPad" not in ops and {"StridedSlice", "ConcatV2"} <= ops
+    np.testing.assert_array_equal(lowered, np_reflect_pad(x, padding))

@@ -275,6 +275,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
     from tf_p2c.export import tflite
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
+    from tf_p2c.layers.lowering import tflite_lowering
 
     size = model.input_shape[1]
     extra = {"source_weights": source}
@@ -294,12 +295,14 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
         log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
 
-    # The SavedModel is also the conversion source of every float-input TFLite variant.
+    # The SavedModel is also the conversion source of every float-input TFLite variant, so it
+    # is traced with the TFLite-friendly ops (same values, see `tf_p2c.layers.lowering`).
     saved_model = path("savedmodel") if "savedmodel" in formats else os.path.join(scratch, "saved_model")
     tflite_names = [n for n in TFLITE_QUANT if n in formats]
     if "savedmodel" in formats or tflite_names:
         log("tracing the SavedModel ...")
-        export_savedmodel(model, saved_model)
+        with tflite_lowering():
+            export_savedmodel(model, saved_model)
     if "savedmodel" in formats:
         record("savedmodel", _batch_runner(load_savedmodel_runner(saved_model)), saved_model)
 
@@ -309,11 +312,15 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         meta = tflite.model_metadata(model, quant, extra=extra)
         if quant == "int8":
             meta["calibration"] = calib_source
+            # Selective quantization: what stays float inside the int8 model.
+            meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(tflite.FLOAT_LAYERS_IN_INT8)}
         flatbuffer = tflite.convert_tflite(model, quant, calib_images, metadata=meta, saved_model_dir=saved_model)
         with open(path(name), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES[name]] = meta
         record(name, parity.litert_runner(flatbuffer, num_threads), path(name))
+        if "float_in_int8" in meta:
+            rows[name]["float_in_int8"] = meta["float_in_int8"]
 
     if "uint8" in formats:
         log("converting uint8 ...")

@@ -34,12 +34,18 @@ INPUT_NAME = "input"
 OUTPUT_NAMES = ("image", "cam_logit", "heatmap")
 METADATA_NAME = "photo2cartoon"
 # Ops kept in float inside the full-int8 model by default: everything but the convolutions and
-# dense layers, which hold the weights and the multiply-adds. Measured on the 256x256 generator
-# with random weights (rho / w in [0, 1]) on face crops, PSNR vs Keras: every op int8 12.9 dB;
-# normalisation ops (MEAN / SQUARED_DIFFERENCE / RSQRT) and TANH float 13.2 dB; only CONV_2D +
-# FULLY_CONNECTED int8 16.4 dB (4.9 MB). DESIGN.md §3 saw 20.7 dB with every op int8.
+# dense layers, which hold the weights and the multiply-adds (int8 normalisation is both slow and
+# inaccurate).
 FLOAT_OPS_IN_INT8 = ("MEAN", "SQUARED_DIFFERENCE", "RSQRT", "TANH", "ADD", "SUB", "MUL", "CONCATENATION",
                      "STRIDED_SLICE", "RESHAPE", "AVERAGE_POOL_2D", "SUM", "REDUCE_MAX")
+# Generator layers whose convolutions also stay float in the full-int8 model: the input and output
+# convolutions and the first hourglass, where quantization error enters early and then travels
+# through the whole network. Measured on the 256x256 generator (random weights as the original
+# initialises them, rho / w in [0, 1]) on face crops, PSNR vs Keras: 28.5 dB with every
+# convolution int8, 30.5 dB with these float (+0.3 MB).
+FLOAT_LAYERS_IN_INT8 = ("ConvBlock1_conv", "HourGlass1", "ConvBlock2_conv")
+# Op types whose nodes `FLOAT_LAYERS_IN_INT8` selects.
+_WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
 
 
 def serving_model(model, uint8_io: bool = False):
@@ -109,6 +115,7 @@ def convert_tflite(
     representative_images: np.ndarray | None = None,
     uint8_io: bool = False,
     float_ops: Sequence[str] | None = FLOAT_OPS_IN_INT8,
+    float_layers: Sequence[str] | None = FLOAT_LAYERS_IN_INT8,
     metadata: dict | None = None,
     saved_model_dir: str | None = None,
 ) -> bytes:
@@ -124,10 +131,14 @@ def convert_tflite(
         float_ops: for "int8", TFLite op types kept in float (selective quantization: the
             `denylisted_ops` of the MLIR quantizer, which `tf.lite.experimental.QuantizationDebugger`
             also uses); empty or None quantizes every op. Default `FLOAT_OPS_IN_INT8`.
+        float_layers: for "int8", Keras layer names (top-level layers of the generator, e.g.
+            "HourGlass1") whose convolutions and dense layers also stay float (the MLIR
+            quantizer's `denylisted_nodes`). Default `FLOAT_LAYERS_IN_INT8`.
         metadata: JSON-serialisable dict embedded as `photo2cartoon` metadata (None: none).
         saved_model_dir: a SavedModel of `model` written by `savedmodel.export_savedmodel`
-            with the same `uint8_io`; converting from it skips re-tracing the model (several
-            variants from one trace). None converts from the Keras model.
+            with the same `uint8_io` inside `tflite_lowering()`; converting from it skips
+            re-tracing the model (several variants from one trace). None converts from the
+            Keras model.
 
     Returns:
         The flatbuffer bytes.
@@ -147,46 +158,96 @@ def convert_tflite(
         if representative_images.ndim != 4 or representative_images.shape[1:] != (size, size, 3):
             raise ExportError(f"representative_images must be (N, {size}, {size}, 3). "
                               f"Received: shape={representative_images.shape}")
-    source = saved_model_dir if saved_model_dir is not None else serving_model(model, uint8_io)
-    converter = _converter(source, quant, representative_images, uint8_io)
-    if quant == "int8":
-        # Calibrate once, then quantize with the chosen ops left in float (the same
-        # selective quantization as `tf.lite.experimental.QuantizationDebugger`, without its
-        # extra instrumented conversion).
-        from tensorflow.lite.python import convert as tflite_convert
+    from tf_p2c.layers.lowering import tflite_lowering
 
-        converter._experimental_calibrate_only = True
-        calibrated = converter.convert()
-        flatbuffer = tflite_convert.mlir_quantize(
-            calibrated, disable_per_channel=False, fully_quantize=False,
-            enable_numeric_verify=False, denylisted_ops=list(float_ops or []), denylisted_nodes=[])
-    else:
-        flatbuffer = converter.convert()
+    with tflite_lowering():  # traced here unless a SavedModel is given (traced the same way)
+        source = saved_model_dir if saved_model_dir is not None else serving_model(model, uint8_io)
+        converter = _converter(source, quant, representative_images, uint8_io)
+        if quant == "int8":
+            # Calibrate once, then quantize with the chosen ops left in float (the same
+            # selective quantization as `tf.lite.experimental.QuantizationDebugger`, without its
+            # extra instrumented conversion).
+            from tensorflow.lite.python import convert as tflite_convert
+
+            converter._experimental_calibrate_only = True
+            calibrated = _quiet_convert(converter)
+            flatbuffer = tflite_convert.mlir_quantize(
+                calibrated, disable_per_channel=False, fully_quantize=False,
+                enable_numeric_verify=False, denylisted_ops=list(float_ops or []),
+                denylisted_nodes=layer_nodes(calibrated, float_layers or ()))
+        else:
+            flatbuffer = _quiet_convert(converter)
     if metadata is not None:
         flatbuffer = embed_metadata(flatbuffer, metadata)
     return bytes(flatbuffer)
 
 
+def _quiet_convert(converter) -> bytes:
+    # `from_keras_model` saves the model first and prints its endpoint listing on stdout.
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return converter.convert()
+
+
+def layer_nodes(flatbuffer: bytes, layers: Sequence[str]) -> list[str]:
+    """Names of the weighted ops (convolutions, dense) inside the given Keras layers.
+
+    The converter names each op's output tensor after the TF scopes it came from, e.g.
+    `generator_serving_1/generator_1/HourGlass1_1/HG_0_1/.../convolution1`, and fused ops
+    join several such names with ";". A layer matches a scope component equal to its name,
+    with or without Keras' `_<n>` call suffix.
+
+    Args:
+        flatbuffer: a (calibrated, not yet quantized) TFLite model.
+        layers: layer names.
+
+    Returns:
+        Node names for the MLIR quantizer's `denylisted_nodes`.
+    """
+    import re
+
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    if not layers:
+        return []
+    pattern = re.compile(r"(^|/)(" + "|".join(map(re.escape, layers)) + r")(_\d+)?(/|$)")
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
+    codes = [max(code.builtinCode, code.deprecatedBuiltinCode) for code in model.operatorCodes]
+    weighted = {getattr(_schema().BuiltinOperator, name) for name in _WEIGHTED_OPS}
+    nodes = []
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators:
+            if codes[op.opcodeIndex] not in weighted:
+                continue
+            name = _decode(subgraph.tensors[op.outputs[0]].name) or ""
+            if any(pattern.search(part) for part in name.split(";")):
+                nodes.append(name)
+    return nodes
+
+
+def _schema():
+    from tensorflow.lite.python import schema_py_generated
+
+    return schema_py_generated
+
+
 def embed_metadata(flatbuffer: bytes, metadata: dict, name: str = METADATA_NAME,
-                   compact_names: bool = True) -> bytes:
+                   compact: bool = True) -> bytes:
     """Adds (or replaces) a JSON metadata entry in a TFLite flatbuffer.
 
     Args:
         flatbuffer: the model.
         metadata: JSON-serialisable dict.
         name: metadata entry name.
-        compact_names: replace the converter's long tensor names (TF scope paths, ~0.5 MB over
-            the ~6,000 tensors of the 256x256 model: the difference between 8.4 and 7.9 MB in
-            fp16) by short ones; signature inputs and outputs are named after their signature
-            keys (`input`, `image`, ...). Signatures refer to tensors by index, so nothing that
-            reads the model by signature changes.
+        compact: drop what the runtime never reads (`compact_model`); the outputs stay
+            bit-identical.
     """
     from tensorflow.lite.python import schema_py_generated as schema
     from tensorflow.lite.tools import flatbuffer_utils
 
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
-    if compact_names:
-        _compact_tensor_names(model)
     buffer = schema.BufferT()
     buffer.data = np.frombuffer(json.dumps(metadata, sort_keys=True).encode("utf-8"), dtype=np.uint8)
     model.buffers.append(buffer)
@@ -194,17 +255,51 @@ def embed_metadata(flatbuffer: bytes, metadata: dict, name: str = METADATA_NAME,
     entry.name = name
     entry.buffer = len(model.buffers) - 1
     model.metadata = [m for m in (model.metadata or []) if _decode(m.name) != name] + [entry]
+    if compact:
+        compact_model(model)
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
-def _compact_tensor_names(model) -> None:
+def compact_model(model) -> None:
+    """Shrinks a TFLite object model (`flatbuffer_utils` form) in place, keeping its behaviour.
+
+    The converter writes, for each of the ~4,000 tensors of the 256x256 generator, a TF scope
+    path as its name, an empty quantization table and an empty buffer of its own, and keeps
+    calibration min / max beside the scales of quantized tensors: together ~0.5 MB, as much as
+    the difference between 8.4 and 7.9 MB in fp16. Here intermediate tensors lose their names
+    (signature inputs and outputs are named after their keys: `input`, `image`, ...; signatures
+    refer to tensors by index), empty quantization tables and calibration ranges go, and tensors
+    without data share the schema's empty buffer 0.
+    """
     keep = {}
     for signature in model.signatureDefs or []:
         for io in (*(signature.inputs or []), *(signature.outputs or [])):
             keep[(signature.subgraphIndex, io.tensorIndex)] = _decode(io.name)
-    for index, subgraph in enumerate(model.subgraphs):
+    buffers, renumbered = [model.buffers[0]], {}
+
+    def renumber(index):
+        if index not in renumbered:
+            renumbered[index] = len(buffers)
+            buffers.append(model.buffers[index])
+        return renumbered[index]
+
+    for s, subgraph in enumerate(model.subgraphs):
         for t, tensor in enumerate(subgraph.tensors):
-            tensor.name = keep.get((index, t), f"t{t}")
+            tensor.name = keep.get((s, t))
+            quant = tensor.quantization
+            if quant is not None:
+                if quant.scale is not None and len(quant.scale):
+                    quant.min = quant.max = None
+                elif quant.min is None and quant.max is None and quant.details is None:
+                    tensor.quantization = None
+            tensor.buffer = renumber(tensor.buffer) if _has_data(model.buffers[tensor.buffer]) else 0
+    for entry in model.metadata or []:
+        entry.buffer = renumber(entry.buffer)
+    model.buffers = buffers
+
+
+def _has_data(buffer) -> bool:
+    return (buffer.data is not None and len(buffer.data) > 0) or bool(getattr(buffer, "size", 0))
 
 
 def _decode(value):

@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from tf_p2c.layers.lowering import tflite_lowering_active
+
 
 def _reflect_axis(x, p, axis, n):
     def line(i):
@@ -33,12 +35,10 @@ class ReflectionPadding2D(keras.layers.Layer):
             return inputs
         p = self.padding
         h, w = inputs.shape[1], inputs.shape[2]
-        if h is None or w is None or p >= min(h, w):
-            return tf.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
-        # With static sides, build the border from 1-pixel slices and concatenations: TFLite
-        # lowers these to STRIDED_SLICE / CONCATENATION, which XNNPACK runs, whereas MIRROR_PAD
-        # is not delegated and split the graph into ~180 XNNPACK partitions.
-        return _reflect_axis(_reflect_axis(inputs, p, 1, h), p, 2, w)
+        if tflite_lowering_active() and h is not None and w is not None and p < min(h, w):
+            # STRIDED_SLICE / CONCATENATION, which XNNPACK runs (see `tf_p2c.layers.lowering`).
+            return _reflect_axis(_reflect_axis(inputs, p, 1, h), p, 2, w)
+        return tf.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
 
     def compute_output_shape(self, input_shape):
         b, h, w, c = input_shape
