@@ -12,6 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 # Each mk/*.mk adds what its part of the test suite needs beyond the venv to TEST_DEPS
 # (system packages for the JVM and browser tests, optional Python extras).
 TEST_DEPS :=
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 include $(sort $(wildcard mk/*.mk))
 
 setup: $(STAMP) $(SELFIE)

@@ -4,7 +4,7 @@
 
 Each backend runs the same `Cartoonizer` (detect, landmarks, align, crop, segment, generator,
 composite, paste-back) on the same ~1 MP portraits made from the bundled sample: Keras
-(`tf.function`), LiteRT (fp32 and dynamic-int8 TFLite from `tf_p2c.export.tflite`) and ONNX
+(`tf.function`), LiteRT (fp32, dynamic-int8 and int8 TFLite from `tf_p2c.export.tflite`) and ONNX
 Runtime (the original architecture exported by PyTorch with the same weights when torch is
 installed, else a tf2onnx export). Prints photos/s and the ratio to ONNX Runtime.
 Without --weights the generator has random weights (the timing does not depend on them).
@@ -92,6 +92,7 @@ def main():
             "keras tf.function": keras_runner(model),
             "tflite fp32": litert_runner(convert_tflite(model), args.threads),
             "tflite dynamic_int8": litert_runner(convert_tflite(model, "dynamic_int8"), args.threads),
+            "tflite int8": litert_runner(convert_tflite(model, "int8"), args.threads),
         }
         preprocessor = FacePreprocessor(num_threads=1)
         rates = {name: throughput(Cartoonizer(run, preprocessor), photos) for name, run in runners.items()}

@@ -1,7 +1,6 @@
 # JVM unit tests of the Android demo's platform-free core (tests/android): javac and JUnit 4
 # from Debian (no Android SDK or Google Maven is needed for them). Quick when already present.
 ANDROID_JUNIT_JAR := /usr/share/java/junit4.jar
-ANDROID_APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 TEST_DEPS += android-jvm-deps
 
@@ -12,6 +11,6 @@ android-jvm-deps:
 	test -f $(ANDROID_JUNIT_JAR) || missing="$$missing junit4"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing for the Android core's JVM tests"; \
-	  $(ANDROID_APT) install -y --no-install-recommends $$missing \
-	  || { $(ANDROID_APT) update && $(ANDROID_APT) install -y --no-install-recommends $$missing; }; \
+	  $(APT) install -y --no-install-recommends $$missing \
+	  || { $(APT) update && $(APT) install -y --no-install-recommends $$missing; }; \
 	fi

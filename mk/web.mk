@@ -15,5 +15,5 @@ $(WEB_STAMP): requirements-web.txt $(STAMP)
 	touch $@
 
 $(WEB_BROWSER) $(WEB_DRIVER) &:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+	$(APT) update
+	$(APT) install -y --no-install-recommends chromium chromium-driver
