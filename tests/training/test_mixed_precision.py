@@ -13,20 +13,20 @@ from tf_p2c.training.trainer import UGATIT
 
 
 @pytest.fixture
-def mixed_policy():
+def trainer():
+    """A tiny trainer built under the mixed_float16 policy (restored to float32 afterwards)."""
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        yield
+        model = ModelConfig(ngf=8, ndf=8, img_size=64, n_layers_global=6)
+        config = TrainConfig(model=model, batch_size=1, mixed_precision=True, iteration=10, tensorboard=False,
+                             progress=False, run_eagerly=True, weights=LossWeights(faceid=0.0))
+        keras.utils.set_random_seed(0)
+        yield UGATIT(config)
     finally:
         keras.mixed_precision.set_global_policy("float32")
 
 
-def test_mixed_precision_steps_update_every_network(mixed_policy):
-    model = ModelConfig(ngf=8, ndf=8, img_size=64, n_layers_global=6)
-    config = TrainConfig(model=model, batch_size=1, mixed_precision=True, iteration=10, tensorboard=False,
-                         progress=False, run_eagerly=True, weights=LossWeights(faceid=0.0))
-    keras.utils.set_random_seed(0)
-    trainer = UGATIT(config)
+def test_mixed_precision_steps_update_every_network(trainer):
     assert isinstance(trainer.g_optimizer, keras.optimizers.LossScaleOptimizer)
     rng = np.random.default_rng(0)
     a, b = (tf.constant(rng.uniform(-1, 1, (1, 64, 64, 3)).astype("float32")) for _ in range(2))
@@ -50,12 +50,7 @@ def test_mixed_precision_steps_update_every_network(mixed_policy):
         assert changed > len(after) // 2, f"{name}: only {changed} of {len(after)} variables changed"
 
 
-def test_overflowing_steps_are_skipped_and_the_scale_halves(mixed_policy):
-    model = ModelConfig(ngf=8, ndf=8, img_size=64, n_layers_global=6)
-    config = TrainConfig(model=model, batch_size=1, mixed_precision=True, iteration=10, tensorboard=False,
-                         progress=False, run_eagerly=True, weights=LossWeights(faceid=0.0))
-    keras.utils.set_random_seed(0)
-    trainer = UGATIT(config)
+def test_overflowing_steps_are_skipped_and_the_scale_halves(trainer):
     a = tf.constant(np.random.default_rng(1).uniform(-1, 1, (1, 64, 64, 3)).astype("float32"))
     generator = trainer["genA2B"]
     scale = float(trainer.g_optimizer.dynamic_scale)
