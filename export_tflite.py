@@ -39,6 +39,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from tf_p2c.quiet_import import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from tf_p2c.export.errors import ExportError
     from tf_p2c.export.pipeline import export_all
 

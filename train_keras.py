@@ -8,7 +8,11 @@ See docs/training.md.
 """
 
 import argparse
+import os
 import sys
+
+# TensorFlow's C++ INFO / WARNING lines stay hidden; errors still show (set it to 0 for all).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 BOOL = argparse.BooleanOptionalAction
 
@@ -64,6 +68,9 @@ def build_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    from tf_p2c.quiet_import import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     try:
         config = build_config(args)
     except ValueError as error:
