@@ -30,6 +30,9 @@ def parse_args(argv=None):
     parser.add_argument("--img-size", type=int, help="input side, a multiple of 16 (default: 256)")
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS, metavar="FORMAT",
                         help=f"subset of: {' '.join(FORMATS)} (default: all)")
+    parser.add_argument("--int8-float-layers", nargs="*", metavar="LAYER",
+                        help="generator layers whose convolutions stay float in the int8 model "
+                             "(default: ConvBlock1_conv HourGlass1 ConvBlock2_conv; none given: every one int8)")
     parser.add_argument("--threads", type=int, default=2, help="threads for LiteRT / ONNX Runtime checks")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out-dir")
     parser.add_argument("--optimize-onnx", action="store_true",
@@ -49,7 +52,7 @@ def main(argv=None) -> int:
         export_all(args.weights, args.out_dir, reference_onnx=args.reference_onnx,
                    calibration_dir=args.calibration_dir, img_size=args.img_size, formats=args.formats,
                    num_threads=args.threads, overwrite=args.overwrite,
-                   optimize_onnx_transposes=args.optimize_onnx)
+                   optimize_onnx_transposes=args.optimize_onnx, int8_float_layers=args.int8_float_layers)
     except ExportError as error:
         print(f"export_tflite.py: error: {error}", file=sys.stderr)
         return 1

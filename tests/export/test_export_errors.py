@@ -34,6 +34,13 @@ def test_image_size_not_a_multiple_of_16(tmp_path):
     assert "multiple of 16" in export_error(weights=TINY_PT, out_dir=tmp_path / "out", img_size=72)
 
 
+def test_int8_float_layer_that_the_generator_lacks(tmp_path):
+    message = export_error(weights=TINY_PT, out_dir=tmp_path / "out", img_size=64,
+                           int8_float_layers=["HourGlass1", "HourGlass9"])
+    assert message.startswith("int8 float layers HourGlass9: no such layer in the generator")
+    assert not (tmp_path / "out").exists()
+
+
 def test_calibration_folder_without_faces(tmp_path):
     folder = tmp_path / "calib"
     folder.mkdir()

@@ -179,13 +179,9 @@ def export_all(
     overwrite: bool = False,
     enforce_thresholds: bool = True,
     optimize_onnx_transposes: bool = False,
+    int8_float_layers: Sequence[str] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    import time
-
-    start = time.perf_counter()
-    log_ = log
-    log = lambda message: log_(f"[{time.perf_counter() - start:6.1f}s] {message}")
     """Exports a generator to every format, checks each against Keras, writes a report.
 
     Args:
@@ -207,12 +203,20 @@ def export_all(
         optimize_onnx_transposes: run tf2onnx's transpose optimizer (see `onnx.convert_onnx`):
             3 to 6 minutes even for this graph; the default leaves the NHWC<->NCHW transposes to
             ONNX Runtime's own layout optimizer at session creation.
+        int8_float_layers: generator layers whose convolutions stay float in the full-int8
+            model; None: `tflite.FLOAT_LAYERS_IN_INT8`, () quantizes every convolution.
         log: where progress and the table go.
 
     Returns:
         The report dict (also written as `report.json`).
     """
-    from tf_p2c.export import calibration
+    import time
+
+    from tf_p2c.export import calibration, tflite
+
+    start = time.perf_counter()
+    log_ = log
+    log = lambda message: log_(f"[{time.perf_counter() - start:6.1f}s] {message}")  # noqa: E731
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -233,6 +237,11 @@ def export_all(
     size = model.input_shape[1]
     if img_size is not None and size != img_size:
         raise ExportError(f"the model takes {size}x{size} images, not --img-size {img_size}")
+    float_layers = tuple(tflite.FLOAT_LAYERS_IN_INT8 if int8_float_layers is None else int8_float_layers)
+    unknown = sorted(set(float_layers) - {layer.name for layer in model.layers})
+    if unknown:
+        raise ExportError(f"int8 float layers {', '.join(unknown)}: no such layer in the generator "
+                          f"(e.g. {', '.join(tflite.FLOAT_LAYERS_IN_INT8)})")
 
     calib_images = calib_source = None
     if calibration_dir is not None:  # checked even without int8: a bad folder is a usage error
@@ -251,7 +260,8 @@ def export_all(
     try:
         report = _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
                               calib_images, calib_source, keras_images, keras_run, reference,
-                              reference_onnx, num_threads, latency_repeats, optimize_onnx_transposes, log)
+                              reference_onnx, num_threads, latency_repeats, optimize_onnx_transposes, float_layers,
+                              log)
         failures = [row["status"][len("FAIL "):] for row in report["formats"].values() if row["status"] != "ok"]
         if failures and enforce_thresholds:
             raise ExportError("export failed its quality thresholds: " + "; ".join(failures))
@@ -271,7 +281,7 @@ def export_all(
 
 def _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
                  calib_images, calib_source, keras_images, keras_run, reference, reference_onnx,
-                 num_threads, latency_repeats, optimize_onnx_transposes, log):
+                 num_threads, latency_repeats, optimize_onnx_transposes, float_layers, log):
     from tf_p2c.export import tflite
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
@@ -313,8 +323,9 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         if quant == "int8":
             meta["calibration"] = calib_source
             # Selective quantization: what stays float inside the int8 model.
-            meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(tflite.FLOAT_LAYERS_IN_INT8)}
-        flatbuffer = tflite.convert_tflite(model, quant, calib_images, metadata=meta, saved_model_dir=saved_model)
+            meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(float_layers)}
+        flatbuffer = tflite.convert_tflite(model, quant, calib_images, float_layers=float_layers, metadata=meta,
+                                           saved_model_dir=saved_model)
         with open(path(name), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES[name]] = meta
