@@ -208,6 +208,7 @@ def layer_nodes(flatbuffer: bytes, layers: Sequence[str]) -> list[str]:
     """
     import re
 
+    from tensorflow.lite.python import schema_py_generated as schema
     from tensorflow.lite.tools import flatbuffer_utils
 
     if not layers:
@@ -215,7 +216,7 @@ def layer_nodes(flatbuffer: bytes, layers: Sequence[str]) -> list[str]:
     pattern = re.compile(r"(^|/)(" + "|".join(map(re.escape, layers)) + r")(_\d+)?(/|$)")
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
     codes = [max(code.builtinCode, code.deprecatedBuiltinCode) for code in model.operatorCodes]
-    weighted = {getattr(_schema().BuiltinOperator, name) for name in _WEIGHTED_OPS}
+    weighted = {getattr(schema.BuiltinOperator, name) for name in _WEIGHTED_OPS}
     nodes = []
     for subgraph in model.subgraphs:
         for op in subgraph.operators:
@@ -225,12 +226,6 @@ def layer_nodes(flatbuffer: bytes, layers: Sequence[str]) -> list[str]:
             if any(pattern.search(part) for part in name.split(";")):
                 nodes.append(name)
     return nodes
-
-
-def _schema():
-    from tensorflow.lite.python import schema_py_generated
-
-    return schema_py_generated
 
 
 def embed_metadata(flatbuffer: bytes, metadata: dict, name: str = METADATA_NAME,
