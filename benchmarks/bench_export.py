@@ -6,7 +6,9 @@ Builds the released architecture (ngf=32, 256x256) with random weights (every rh
 w_beta drawn uniformly in [0, 1], as in DESIGN.md §3) unless `--weights` is given, runs
 `tf_p2c.export.export_all` (thresholds reported, not enforced), then times every TFLite model
 with LiteRT (XNNPACK, `--threads`) against ONNX Runtime on the reference ONNX in the same run,
-interleaving rounds so that machine noise hits every contender alike. The reference ONNX is
+interleaving rounds so that machine noise hits every contender alike, and the peak memory of
+each runtime on its own (a fresh process that loads one model and runs it once; "+" is what
+loading and running added to the bare process). The reference ONNX is
 `--reference-onnx`, else the original architecture exported by PyTorch (as the official file
 was made) when torch is installed, else the tf2onnx export. Prints sizes, PSNR, medians, the
 ratios to ONNX Runtime, the goals, and peak RSS.
@@ -44,6 +46,29 @@ def random_model(seed=0):
         if variable.name in ("rho", "w_gamma", "w_beta"):
             variable.assign(rng.uniform(0, 1, variable.shape).astype("float32"))
     return model
+
+
+# Loads one model in a fresh interpreter process (no TensorFlow), runs it, prints its peak RSS.
+_MEMORY_PROBE = """
+import resource, sys
+import numpy as np
+from tf_p2c import runtimes
+kind, path, size, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+run = runtimes.litert_runner(path, threads) if kind == "litert" else runtimes.onnx_runner(path, threads)
+run(np.zeros((1, size, size, 3), np.float32))
+print(before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def peak_memory_mb(kind: str, path: str, size: int, threads: int) -> tuple[float, float]:
+    """(peak RSS in MB of a process that loads and runs the model, of the same process before loading)."""
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, kind, path, str(size), str(threads)],
+                         capture_output=True, text=True, check=True, env=env, timeout=600).stdout.split()
+    return float(out[-1]), float(out[-2])
 
 
 def main():
@@ -84,7 +109,12 @@ def main():
                 runners[name] = parity.litert_runner(handle.read(), args.threads)
         from tf_p2c.export.calibration import sample_face_crops
 
-        x = sample_face_crops(model.input_shape[1], count=1, start=8)[0]
+        size = model.input_shape[1]
+        reference_path = reference or os.path.join(out_dir, FILES["onnx"])
+        memory = {"onnxruntime": peak_memory_mb("onnx", reference_path, size, args.threads)}
+        for name in (*TFLITE_QUANT, "uint8"):
+            memory[name] = peak_memory_mb("litert", os.path.join(out_dir, FILES[name]), size, args.threads)
+        x = sample_face_crops(size, count=1, start=8)[0]
         results = {}
         for _ in range(3):  # interleaved rounds
             for name, run in runners.items():
@@ -95,12 +125,17 @@ def main():
     print(f"\nreference ONNX: {source}; Keras vs reference max abs {report['reference']['vs_keras']['max_abs_diff']:.2e}")
     print(f"generator 256x256 ngf={report['model']['ngf']} batch 1, {args.threads} threads, "
           f"median of {args.repeats} runs (3 interleaved rounds), quality on {report['evaluation_images']}:")
-    print(f"  {'onnxruntime':<14} {'':>8}  {'':>22}  {base:8.1f} ms  1.00x ONNX Runtime")
+    def mem(name):
+        peak, start = memory[name]
+        return f"peak RSS {peak:5.0f} MB (+{peak - start:4.0f})"
+
+    print(f"  {'onnxruntime':<14} {'':>8}  {'':>33}  {base:8.1f} ms  1.00x ONNX Runtime  {mem('onnxruntime')}")
     for name in (*TFLITE_QUANT, "uint8"):
         ms = statistics.median(results[name])
         row = formats[name]
         print(f"  {name:<14} {row['size_bytes'] / 1e6:6.2f} MB  PSNR {row['vs_keras']['psnr_db']:5.1f} dB "
-              f"(max {row['vs_keras']['max_abs_diff']:.1e})  {ms:8.1f} ms  {ms / base:4.2f}x ONNX Runtime  {row['status']}")
+              f"(max {row['vs_keras']['max_abs_diff']:.1e})  {ms:8.1f} ms  {ms / base:4.2f}x ONNX Runtime  "
+              f"{mem(name)}  {row['status']}")
     ratios = {name: statistics.median(results[name]) / base for name in (*TFLITE_QUANT, "uint8")}
     fastest = min(ratios, key=ratios.get)
     goals = [
