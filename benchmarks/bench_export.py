@@ -49,15 +49,19 @@ def random_model(seed=0):
 
 
 # Loads one model in a fresh interpreter process (no TensorFlow), runs it, prints its peak RSS.
+# VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss, and exec keeps it.
 _MEMORY_PROBE = """
-import resource, sys
+import sys
 import numpy as np
 from tf_p2c import runtimes
+def hwm_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 kind, path, size, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm_mb()
 run = runtimes.litert_runner(path, threads) if kind == "litert" else runtimes.onnx_runner(path, threads)
 run(np.zeros((1, size, size, 3), np.float32))
-print(before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(before, hwm_mb())
 """
 
 
