@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -72,13 +73,18 @@ def test_fp32_tflite_matches_keras_on_random_input(export_dir, tiny_model, rng):
     assert parity.max_abs_diff(run(x), parity.keras_runner(tiny_model)(x)) <= 5e-4
 
 
-def test_quality_figures_pass_the_tiny_thresholds(export_dir):
+def test_quality_figures_pass_the_release_thresholds(export_dir):
+    from tf_p2c.export.pipeline import Thresholds
+
     _, report = export_dir
     rows = report["formats"]
     assert report["failures"] == []
     assert all(row["status"] == "ok" for row in rows.values())
+    assert report["thresholds"] == dataclasses.asdict(Thresholds())
     assert rows["fp32"]["vs_keras"]["max_abs_diff"] <= 5e-4
-    assert rows["fp16"]["vs_keras"]["psnr_db"] >= 30
+    assert rows["fp16"]["vs_keras"]["psnr_db"] >= 40
+    assert rows["dynamic_int8"]["vs_keras"]["psnr_db"] >= 30
+    assert rows["int8"]["vs_keras"]["psnr_db"] >= 28
     # Quantization costs quality in this order (PSNR vs Keras).
     assert rows["fp32"]["vs_keras"]["psnr_db"] > rows["fp16"]["vs_keras"]["psnr_db"] > rows["int8"]["vs_keras"]["psnr_db"]
 
