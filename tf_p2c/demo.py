@@ -10,7 +10,6 @@ command says so.
 
 from __future__ import annotations
 
-import glob
 import html
 import json
 import os
@@ -19,7 +18,6 @@ import tempfile
 import numpy as np
 
 SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "astronaut.png")
-WEIGHT_PATTERNS = ("photo2cartoon_weights.pt", "photo2cartoon_weights.onnx", "*.pt", "*.onnx", "*.keras")
 UNTRAINED = ("No weights found in models/: using an UNTRAINED generator (random weights), so the output is "
              "not a cartoon. Put the released photo2cartoon_weights.pt (or .onnx) in models/ for real cartoons.")
 
@@ -32,14 +30,6 @@ def register(subparsers) -> None:
     demo.add_argument("--out", default="demo_out")
     demo.add_argument("--threads", type=int, default=2)
     demo.set_defaults(func=run_demo)
-
-
-def find_weights(models_dir: str) -> str | None:
-    for pattern in WEIGHT_PATTERNS:
-        found = sorted(glob.glob(os.path.join(models_dir, pattern)))
-        if found:
-            return found[0]
-    return None
 
 
 def _generator(weights):
@@ -79,6 +69,7 @@ def run_demo(args) -> int:
     from tf_p2c.export.parity import median_latency_ms
     from tf_p2c.face.preprocessor import FacePreprocessor
     from tf_p2c.image_io import read_image, write_bytes_atomic, write_image_atomic
+    from tf_p2c.weights import find_weights
 
     weights = args.weights or find_weights(args.models_dir)
     model, label = _generator(weights)

@@ -100,6 +100,12 @@ def onnx_runner(model, num_threads: int = 2):
     return run
 
 
+def default_backend(weights: str) -> str:
+    """The backend that runs a weights file as is: .tflite on LiteRT, .onnx on ONNX Runtime, else Keras."""
+    suffix = os.path.splitext(weights)[1].lower()
+    return {".tflite": "tflite", ".onnx": "onnx"}.get(suffix, "keras")
+
+
 def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | None = None):
     """A runner for `backend` on `weights`, checking that the file suits the backend.
 

@@ -244,3 +244,18 @@ def generator_config(model) -> ModelConfig:
         img_size=model.input_shape[1],
         light="FC_pool" in names,
     )
+
+
+# Files `find_weights` looks for, best first: the released files, then any generator file.
+WEIGHT_PATTERNS = ("photo2cartoon_weights.pt", "photo2cartoon_weights.onnx", "*.pt", "*.onnx", "*.keras")
+
+
+def find_weights(models_dir: str) -> str | None:
+    """The generator file to use from a folder (`WEIGHT_PATTERNS` order), or None when there is none."""
+    import glob
+
+    for pattern in WEIGHT_PATTERNS:
+        found = sorted(glob.glob(os.path.join(models_dir, pattern)))
+        if found:
+            return found[0]
+    return None

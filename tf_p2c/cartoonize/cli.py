@@ -33,16 +33,11 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run_cartoonize)
 
 
-def default_backend(weights: str) -> str:
-    suffix = os.path.splitext(weights)[1].lower()
-    return {".tflite": "tflite", ".onnx": "onnx"}.get(suffix, "keras")
-
-
 def run_cartoonize(args) -> int:
     from tf_p2c.cartoonize.batch import cartoonize_files, expand_inputs
     from tf_p2c.cartoonize.pipeline import Cartoonizer
     from tf_p2c.face.preprocessor import FacePreprocessor
-    from tf_p2c.runtimes import make_runner
+    from tf_p2c.runtimes import default_backend, make_runner
 
     jobs = expand_inputs(args.inputs)  # raises one-line errors for missing inputs
     os.makedirs(args.out_dir, exist_ok=True)

@@ -68,8 +68,8 @@ def run_serve(args) -> int:
     except ImportError as error:
         print(f"error: {INSTALL_HINT} (missing: {error.name})", file=sys.stderr)
         return 1
-    from tf_p2c.cartoonize.cli import default_backend
-    from tf_p2c.demo import find_weights
+    from tf_p2c.runtimes import default_backend
+    from tf_p2c.weights import find_weights
     from tf_p2c.serve.app import create_app
     from tf_p2c.serve.limits import MB, ServeLimits
     from tf_p2c.serve.model import load_cartoonizers
