@@ -42,9 +42,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from tf_p2c.quiet_import import import_tensorflow_quietly
+    from tf_p2c.quiet_import import quiet_tensorflow_imports
 
-    import_tensorflow_quietly()
+    quiet_tensorflow_imports()
     from tf_p2c.export.errors import ExportError
     from tf_p2c.export.pipeline import export_all
 

@@ -68,9 +68,9 @@ def build_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from tf_p2c.quiet_import import import_tensorflow_quietly
+    from tf_p2c.quiet_import import quiet_tensorflow_imports
 
-    import_tensorflow_quietly()
+    quiet_tensorflow_imports()
     try:
         config = build_config(args)
     except ValueError as error:

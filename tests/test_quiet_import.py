@@ -1,4 +1,4 @@
-"""`import_tensorflow_quietly`: start-up chatter dropped, real messages kept."""
+"""`quiet_tensorflow_imports`: start-up chatter dropped, real messages kept, nothing imported early."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CALL = "from tf_p2c.quiet_import import import_tensorflow_quietly as q; tf = q(); print(tf.__name__)"
+CALL = ("import sys; from tf_p2c.quiet_import import quiet_tensorflow_imports as q; q(); "
+        "assert 'tensorflow' not in sys.modules; import tensorflow as tf; print(tf.__name__)")
 
 
 def _run(code, fake_dir=None, level="3"):

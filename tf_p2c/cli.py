@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
-    from tf_p2c.quiet_import import import_tensorflow_quietly
+    from tf_p2c.quiet_import import quiet_tensorflow_imports
 
-    import_tensorflow_quietly()
+    quiet_tensorflow_imports()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
