@@ -19,9 +19,16 @@ D loss back-propagates through both generators, whose gradients are then zeroed)
 Without torch the script says so and times this project's step only.
 
 Memory: on CPU, the process' peak resident set (`ru_maxrss`, which includes tracing and graph
-optimisation during the first step) and the resident set after the timed steps (steady state);
-on GPU, `tf.config.experimental.get_memory_info`
-and `torch.cuda.max_memory_allocated` peaks.
+optimisation during the first step), the resident set after the timed steps (steady state) and,
+for this project, the peak of TensorFlow's tensor allocator (`get_memory_info("CPU:0")`: weights,
+optimizer state and the step's live tensors, without the graph), for PyTorch the resident set's
+growth from the first step on (its tensors, as malloc maps and unmaps them); on GPU,
+`tf.config.experimental.get_memory_info` and `torch.cuda.max_memory_allocated` peaks.
+
+The GPU memory goal (256², batch 1, mixed precision, within 6 GB) is also checked on CPU: the
+same step at that size, fp32 and mixed, reporting the allocator's peak after the first step and
+over the next steps. It is a proxy (a GPU adds the CUDA context and cuDNN workspaces, and its
+graph optimiser orders kernels differently); `--gpu` measures the real thing.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ REFERENCE = os.path.join(ROOT, "tests", "reference")
 # (name, ngf, ndf, img_size, n_layers_global): CPU configs are reduced; 64 px needs a 6-layer global D.
 CPU_CONFIGS = [("ngf8-64px", 8, 8, 64, 6), ("ngf16-128px", 16, 16, 128, 7)]
 GPU_CONFIGS = [("ngf32-256px", 32, 32, 256, 7)]
+GPU_MEMORY_GOAL_MB = 6 * 1024
 
 
 def _rss_mb() -> float:
@@ -105,6 +113,9 @@ def worker_tf(args) -> dict:
     out = trainer.train_step(real_a, real_b)
     float(out["G_loss"])
     first = time.perf_counter() - start
+    device = "GPU:0" if args.gpu else "CPU:0"
+    first_peak = tf.config.experimental.get_memory_info(device)["peak"] / 2**20
+    tf.config.experimental.reset_memory_stats(device)
 
     def step():
         out = trainer.train_step(real_a, real_b)
@@ -112,9 +123,11 @@ def worker_tf(args) -> dict:
 
     times = _time_steps(step, args.warmup, args.steps)
     result = {"first_step_s": first, "times": times, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before,
-              "rss_end_mb": _rss_mb(), "g_loss": float(out["G_loss"])}
+              "rss_end_mb": _rss_mb(), "g_loss": float(out["G_loss"]),
+              "tensor_peak_first_mb": first_peak,
+              "tensor_peak_mb": tf.config.experimental.get_memory_info(device)["peak"] / 2**20}
     if args.gpu:
-        result["gpu_peak_mb"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+        result["gpu_peak_mb"] = max(first_peak, result["tensor_peak_mb"])
         result["device_name"] = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get("device_name")
     return result
 
@@ -306,6 +319,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-torch", action="store_true", help="time this project's step only")
     parser.add_argument("--inline-torch-step", action="store_true",
                         help="use this file's PyTorch step instead of tests/reference/torch_train_reference.py")
+    parser.add_argument("--skip-memory-goal", action="store_true",
+                        help="on CPU, skip the 256² fp32 / mixed allocator-peak runs (about 6 minutes)")
     parser.add_argument("--worker-timeout", type=int, default=1800, help="seconds per measurement subprocess")
     # worker-only options
     parser.add_argument("--worker", choices=("tf", "torch"), help=argparse.SUPPRESS)
@@ -357,16 +372,64 @@ def main(argv=None) -> int:
                     f"RSS peak {result['peak_rss_mb']:6.0f} MB, steady {result['rss_end_mb']:6.0f} MB")
             if "gpu_peak_mb" in result:
                 line += f"  GPU peak {result['gpu_peak_mb']:.0f} MB"
+            elif framework == "tf":
+                line += f"  tensors peak {_tensor_peak(result):6.0f} MB"
+            else:
+                line += f"  tensors ~{_torch_tensor_growth(result):5.0f} MB"
             if torch_fp32 is not None and framework == "tf":
                 line += (f"  | vs pytorch: step time x{fastest / _summary(torch_fp32):.2f}, "
                          f"RSS peak x{result['peak_rss_mb'] / torch_fp32['peak_rss_mb']:.2f}, "
                          f"steady x{result['rss_end_mb'] / torch_fp32['rss_end_mb']:.2f}")
                 if "gpu_peak_mb" in result and "gpu_peak_mb" in torch_fp32:
                     line += f", GPU peak x{result['gpu_peak_mb'] / max(1e-9, torch_fp32['gpu_peak_mb']):.2f}"
+                elif "gpu_peak_mb" not in result:
+                    line += f", tensors x{_tensor_peak(result) / max(1.0, _torch_tensor_growth(torch_fp32)):.2f}"
             print(line, flush=True)
             if framework == "torch":
                 print(f"{'':<12} (pytorch {result['torch']}: {result['source']})", flush=True)
+    if not args.gpu and not args.skip_memory_goal:
+        _cpu_memory_goal(args)
     return 0
+
+
+def _tensor_peak(result) -> float:
+    return max(result["tensor_peak_first_mb"], result["tensor_peak_mb"])
+
+
+def _torch_tensor_growth(result) -> float:
+    # PyTorch's CPU tensors come from malloc, whose large blocks are mmap-ed and returned on
+    # free, so the resident set's growth over the steps is their peak (Adam's state included,
+    # the networks' weights not: they exist before the first step).
+    return result["peak_rss_mb"] - result["rss_before_mb"]
+
+
+def _cpu_memory_goal(args) -> None:
+    """The GPU memory goal's configuration run on CPU, reading TensorFlow's allocator peak."""
+    config = GPU_CONFIGS[0]
+    quick = argparse.Namespace(**{**vars(args), "batch": 1, "steps": 2, "warmup": 0})
+    print(f"memory at the GPU goal's size ({config[0]}, batch 1) on CPU: TensorFlow allocator peak")
+    peaks = {}
+    for mixed in (False, True):
+        result = _run_worker("tf", config, quick, mixed=mixed)
+        if result is None:
+            continue
+        label = "mixed" if mixed else "fp32"
+        peaks[label] = _tensor_peak(result)
+        print(f"{config[0]:<12} tf_p2c {label:<9} tensors peak {peaks[label]:6.0f} MB (first step "
+              f"{result['tensor_peak_first_mb']:.0f}, later steps {result['tensor_peak_mb']:.0f})  "
+              f"step {_summary(result):6.1f} s  first step {result['first_step_s']:6.1f} s  "
+              f"RSS peak {result['peak_rss_mb']:6.0f} MB", flush=True)
+    if not args.no_torch and _have_torch():
+        result = _run_worker("torch", config, quick)
+        if result is not None:
+            print(f"{config[0]:<12} pytorch fp32     tensors ~{_torch_tensor_growth(result):5.0f} MB (RSS growth)  "
+                  f"step {_summary(result):6.1f} s  RSS peak {result['peak_rss_mb']:6.0f} MB"
+                  + (f"  | tf_p2c fp32 tensors x{peaks['fp32'] / max(1.0, _torch_tensor_growth(result)):.2f}"
+                     if "fp32" in peaks else ""), flush=True)
+    if "mixed" in peaks:
+        verdict = "met" if peaks["mixed"] <= GPU_MEMORY_GOAL_MB else "MISSED"
+        print(f"goal 256² batch-1 mixed precision <= {GPU_MEMORY_GOAL_MB / 1024:.0f} GB (CPU proxy)  {verdict}  "
+              f"{peaks['mixed'] / 1024:.2f} GB", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import subprocess
 import sys
@@ -11,24 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLE = os.path.join(REPO, "samples", "astronaut.png")
-TWO_FACES = os.path.join(REPO, "tests", "fixtures", "faces", "two_faces.jpg")
-# 64 px generator exported like the released .onnx (tests/fixtures/README.md): fast, no TensorFlow.
-TINY_ONNX = os.path.join(REPO, "tests", "fixtures", "gen_tiny.onnx")
-ARTIFACTS = os.path.join(REPO, "test_artifacts")
-
-
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def read_png(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)))
+from serve_helpers import REPO, SAMPLE, TINY_ONNX, png_bytes
 
 
 @pytest.fixture(scope="session")

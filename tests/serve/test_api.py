@@ -11,7 +11,7 @@ import zipfile
 import httpx
 import numpy as np
 import pytest
-from conftest import SAMPLE, TWO_FACES, png_bytes, read_png
+from serve_helpers import SAMPLE, TWO_FACES, png_bytes, read_png
 
 from tf_p2c.cartoonize.pipeline import Cartoonizer, CartoonResult
 from tf_p2c.image_io import read_image

@@ -13,11 +13,11 @@ import urllib.request
 import zipfile
 
 import pytest
-from conftest import ARTIFACTS, SAMPLE
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from serve_helpers import ARTIFACTS, SAMPLE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SAMPLE, TINY_ONNX
+from serve_helpers import SAMPLE, TINY_ONNX
 
 from tf_p2c.cli import main
 from tf_p2c.image_io import read_image

@@ -9,7 +9,7 @@ import statistics
 import time
 
 import httpx
-from conftest import ARTIFACTS
+from serve_helpers import ARTIFACTS
 
 CLIENTS = 4
 WARM_UP = 10

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 from checkpoint_writer import TINY
-from conftest import REPO
+from training_helpers import REPO
 
 from tf_p2c.training.checkpoints import CheckpointMismatchError, TrainingCheckpoint
 from tf_p2c.training.trainer import UGATIT

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, run_python
+from training_helpers import REPO, run_python
 
 pytestmark = pytest.mark.large  # subprocesses with eager steps: ~3.5 min together
 

@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import run_python, write_dataset
+from training_helpers import run_python, write_dataset
 
 import train_keras
 from tf_p2c.training.checkpoints import CheckpointMismatchError

@@ -15,6 +15,10 @@ Parity definition:
   (the reference's own float32 and float64 gradients differ by more than a tenth of the
   gradient: biases feeding an instance norm, whose true gradient is 0, and small entries of
   the decoder) may move by lr in either direction: |keras - torch| <= 2 lr + 1e-4 |torch| + ATOL.
+- Outside those, at most MAX_FLIP_FRACTION of the entries may differ by up to 2 lr (Adam's
+  two-sided step): gradients that cancel to about eps = 1e-8, where the step follows g smoothly
+  and the float32 summation order (a batched convolution's, say) decides how far it goes. A
+  wrong gradient moves whole tensors, far beyond that budget.
 """
 
 import numpy as np
@@ -86,7 +90,7 @@ def test_weights_after_one_step_match_reference(run):
                 limit = np.where(ill, limit + 2 * lr, limit)
                 n_ill += int(ill.sum())
             n_checked += diff.size
-            flip = (diff > limit) & (np.abs(diff - 2 * lr) <= RTOL * np.abs(expected) + ATOL)
+            flip = (diff > limit) & (diff <= 2 * lr + RTOL * np.abs(expected) + ATOL)
             if np.any(flip):
                 flips.append(f"{name} {key}: {int(flip.sum())}")
             excess = np.where(flip, 0.0, diff / limit)

@@ -36,6 +36,13 @@ def _term(prefix: str, output: str, scale: str, domain: str) -> str:
     return f"{prefix}_{kind}_loss_{SCALES[scale]}{domain}"
 
 
+def _run_on_both(generator, x, y, training):
+    """(image, cam_logit) of `generator` for `x` and for `y`, from one call on both batches."""
+    image, cam_logit, _ = generator(tf.concat([x, y], axis=0), training=training)
+    sizes = tf.stack([tf.shape(x)[0], tf.shape(y)[0]])
+    return zip(tf.split(image, sizes), tf.split(cam_logit, sizes))
+
+
 class UGATIT:
     """The six networks, the two optimizers and the compiled training step.
 
@@ -122,12 +129,12 @@ class UGATIT:
     def generator_losses(self, real_a, real_b, training=True):
         """G terms (and the images, for samples) from the current generators and discriminators."""
         gen_a2b, gen_b2a = self.networks["genA2B"], self.networks["genB2A"]
-        fake_a2b, fake_a2b_cam, _ = gen_a2b(real_a, training=training)
-        fake_b2a, fake_b2a_cam, _ = gen_b2a(real_b, training=training)
+        # Translation and identity share one call per generator (the generators treat every
+        # sample on its own), which halves their share of the traced graph.
+        (fake_a2b, fake_a2b_cam), (fake_b2b, fake_b2b_cam) = _run_on_both(gen_a2b, real_a, real_b, training)
+        (fake_b2a, fake_b2a_cam), (fake_a2a, fake_a2a_cam) = _run_on_both(gen_b2a, real_b, real_a, training)
         fake_a2b2a = gen_b2a(fake_a2b, training=training)[0]
         fake_b2a2b = gen_a2b(fake_b2a, training=training)[0]
-        fake_a2a, fake_a2a_cam, _ = gen_b2a(real_a, training=training)
-        fake_b2b, fake_b2b_cam, _ = gen_a2b(real_b, training=training)
 
         fake = {"A": fake_b2a, "B": fake_a2b}
         pairs = [(d, s) for d in DOMAINS for s in SCALES]
