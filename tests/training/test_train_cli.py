@@ -1,7 +1,7 @@
 """train_keras.py end to end on a tiny dataset, resume, and bad input.
 
-The steps run eagerly (--run_eagerly): building the graph of the full step takes minutes on
-two CPU cores, an eager step of the smoke networks about 20 s. The tests that train are marked
+The steps run eagerly (--run_eagerly): building the graph of the full step takes over a minute
+on two CPU cores, so only test_compiled_step.py builds it. The tests that train are marked
 `large` (`pytest -m "not large"` skips them).
 """
 
