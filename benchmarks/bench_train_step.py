@@ -22,7 +22,8 @@ Memory: on CPU, the process' peak resident set (`ru_maxrss`, which includes trac
 optimisation during the first step), the resident set after the timed steps (steady state) and,
 for this project, the peak of TensorFlow's tensor allocator (`get_memory_info("CPU:0")`: weights,
 optimizer state and the step's live tensors, without the graph), for PyTorch the resident set's
-growth from the first step on (its tensors, as malloc maps and unmaps them); on GPU,
+growth from the first step on (its tensors, as malloc maps and unmaps them, plus its kernels'
+first-use allocations, which dominate at the small sizes); on GPU,
 `tf.config.experimental.get_memory_info` and `torch.cuda.max_memory_allocated` peaks.
 
 The GPU memory goal (256², batch 1, mixed precision, within 6 GB) is also checked on CPU: the
