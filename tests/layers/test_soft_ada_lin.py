@@ -57,10 +57,10 @@ def test_matches_numpy_formula(rng):
         return [rng.normal(0, 0.5, (n_in, n_out)).astype("float32"), rng.normal(0, 0.5, n_out).astype("float32")]
 
     params = {name: dense_weights(C, C) for name in ("cg0", "cg2", "cb0", "cb2", "sg", "sb")}
-    layer.c_gamma[0].set_weights(params["cg0"])
-    layer.c_gamma[1].set_weights(params["cg2"])
-    layer.c_beta[0].set_weights(params["cb0"])
-    layer.c_beta[1].set_weights(params["cb2"])
+    layer.c_gamma_0.set_weights(params["cg0"])
+    layer.c_gamma_2.set_weights(params["cg2"])
+    layer.c_beta_0.set_weights(params["cb0"])
+    layer.c_beta_2.set_weights(params["cb2"])
     layer.s_gamma.set_weights(params["sg"])
     layer.s_beta.set_weights(params["sb"])
     w_gamma = rng.uniform(0, 1, C).astype("float32")

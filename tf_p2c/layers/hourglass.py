@@ -111,15 +111,32 @@ class HourGlassBlock(keras.layers.Layer):
         super().__init__(**kwargs)
         self.dim_in = dim_in
         self.dim_out = dim_out
-        # Sub-layer names follow the original's attributes (ConvBlock1_1 ... ConvBlock9).
-        self.skip_blocks, self.down_blocks = [], []
+        # Sub-layers are attributes named as the original's (ConvBlock1_1 ... ConvBlock9): layers
+        # kept in Python lists are invisible to tf.train.Checkpoint.
         for level in range(1, self.LEVELS + 1):
             first = dim_in if level == 1 else dim_out
-            self.skip_blocks.append(ConvBlock(first, dim_out, name=f"ConvBlock{level}_1"))
-            self.down_blocks.append(ConvBlock(first, dim_out, name=f"ConvBlock{level}_2"))
-        self.center_block = ConvBlock(dim_out, dim_out, name="ConvBlock5")
+            setattr(self, f"ConvBlock{level}_1", ConvBlock(first, dim_out, name=f"ConvBlock{level}_1"))
+            setattr(self, f"ConvBlock{level}_2", ConvBlock(first, dim_out, name=f"ConvBlock{level}_2"))
+        self.ConvBlock5 = ConvBlock(dim_out, dim_out, name="ConvBlock5")
+        for n in range(6, 10):
+            setattr(self, f"ConvBlock{n}", ConvBlock(dim_out, dim_out, name=f"ConvBlock{n}"))
+
+    @property
+    def skip_blocks(self):
+        return [getattr(self, f"ConvBlock{level}_1") for level in range(1, self.LEVELS + 1)]
+
+    @property
+    def down_blocks(self):
+        return [getattr(self, f"ConvBlock{level}_2") for level in range(1, self.LEVELS + 1)]
+
+    @property
+    def center_block(self):
+        return self.ConvBlock5
+
+    @property
+    def up_blocks(self):
         # up_blocks[0] is ConvBlock6 (deepest level) ... up_blocks[3] is ConvBlock9.
-        self.up_blocks = [ConvBlock(dim_out, dim_out, name=f"ConvBlock{n}") for n in range(6, 10)]
+        return [getattr(self, f"ConvBlock{n}") for n in range(6, 10)]
 
     def build(self, input_shape):
         inner = _channels_shape(input_shape, self.dim_out)

@@ -31,17 +31,18 @@ class SoftAdaLIN(keras.layers.Layer):
         self.channels = channels
         self.eps = eps
         self.norm = AdaLIN(eps=eps, name="norm")
-        self.c_gamma = [layers.Dense(channels, activation="relu", name="c_gamma_0"),
-                        layers.Dense(channels, name="c_gamma_2")]
-        self.c_beta = [layers.Dense(channels, activation="relu", name="c_beta_0"),
-                       layers.Dense(channels, name="c_beta_2")]
+        # One attribute per layer: layers kept in Python lists are invisible to tf.train.Checkpoint.
+        self.c_gamma_0 = layers.Dense(channels, activation="relu", name="c_gamma_0")
+        self.c_gamma_2 = layers.Dense(channels, name="c_gamma_2")
+        self.c_beta_0 = layers.Dense(channels, activation="relu", name="c_beta_0")
+        self.c_beta_2 = layers.Dense(channels, name="c_beta_2")
         self.s_gamma = layers.Dense(channels, name="s_gamma")
         self.s_beta = layers.Dense(channels, name="s_beta")
 
     def build(self, input_shape):
         x_shape, _, style_shape = input_shape
         vector = (x_shape[0], self.channels)
-        for dense in (*self.c_gamma, *self.c_beta):
+        for dense in (self.c_gamma_0, self.c_gamma_2, self.c_beta_0, self.c_beta_2):
             dense.build(vector)
         self.s_gamma.build(style_shape)
         self.s_beta.build(style_shape)
@@ -55,8 +56,8 @@ class SoftAdaLIN(keras.layers.Layer):
 
     def call(self, inputs):
         x, content, style = inputs
-        content_gamma = self.c_gamma[1](self.c_gamma[0](content))
-        content_beta = self.c_beta[1](self.c_beta[0](content))
+        content_gamma = self.c_gamma_2(self.c_gamma_0(content))
+        content_beta = self.c_beta_2(self.c_beta_0(content))
         gamma = (1.0 - self.w_gamma) * self.s_gamma(style) + self.w_gamma * content_gamma
         beta = (1.0 - self.w_beta) * self.s_beta(style) + self.w_beta * content_beta
         return self.norm([x, gamma, beta])

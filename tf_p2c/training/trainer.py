@@ -13,14 +13,12 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tf_p2c import losses
-from tf_p2c.models import build_discriminator, build_generator
+from tf_p2c.models import DISCRIMINATORS, GENERATORS, build_networks
 from tf_p2c.training.config import TrainConfig
 from tf_p2c.training.optim import make_optimizer
 
 __all__ = ["DISCRIMINATORS", "GENERATORS", "UGATIT"]
 
-GENERATORS = ("genA2B", "genB2A")
-DISCRIMINATORS = ("disGA", "disGB", "disLA", "disLB")
 DOMAINS = ("A", "B")
 SCALES = {"global": "G", "local": "L"}
 OUTPUTS = {"logit": 0, "cam_logit": 1}  # index into a discriminator's outputs
@@ -72,11 +70,7 @@ class UGATIT:
         model, weights = config.model, config.weights
         self.weights = weights
         with self.strategy.scope():
-            self.networks = {name: build_generator(model, name=name) for name in GENERATORS}
-            for domain in DOMAINS:
-                for scale, n_layers in (("global", model.n_layers_global), ("local", model.n_layers_local)):
-                    name = _dis_name(domain, scale)
-                    self.networks[name] = build_discriminator(model.ndf, n_layers, img_size=model.img_size, name=name)
+            self.networks = build_networks(model)
             self.g_variables = [v for g in GENERATORS for v in self.networks[g].trainable_variables]
             self.d_variables = [v for d in DISCRIMINATORS for v in self.networks[d].trainable_variables]
             self.g_optimizer = self._optimizer("g_optimizer")
