@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import keras
 import numpy as np
@@ -281,3 +282,24 @@ def adam_step_with_large_gradient(variables):
         expected.append(np.where(sign > 0, 0.0, 1.0))
     keras.optimizers.Adam(learning_rate=2.0).apply(grads, list(variables))
     return expected
+
+
+ORIGINAL_KEYS_TSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "original_state_dicts.tsv")
+
+
+def original_keys(file: str, network: str) -> list[tuple[str, tuple, str]]:
+    """(key, shape, dtype) of one network of the original's files, in the files' order.
+
+    Read from the committed copy of the original's state-dict listing (a fact about the real
+    files, not about any reference written here); `scalar` shapes become `()`.
+    """
+    import csv
+
+    with open(ORIGINAL_KEYS_TSV, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["file"] == file and r["network"] == network]
+    if not rows:
+        raise KeyError(f"no rows for {file} / {network} in {ORIGINAL_KEYS_TSV}")
+    return [
+        (r["key"], () if r["shape"] == "scalar" else tuple(int(d) for d in r["shape"].split("x")), r["dtype"])
+        for r in rows
+    ]

@@ -26,7 +26,8 @@ def tiny_state():
 def test_keys_follow_the_original_names():
     assert torch_key("ConvBlock1_conv/kernel") == "ConvBlock1.1.weight"
     assert torch_key("HourGlass2/HG_0/ConvBlock4_2/conv_block3/conv/kernel") == \
-        "HourGlass2.HG.0.ConvBlock4_2.conv_block3.3.weight"
+        "HourGlass2.HG.0.ConvBlock4_2.ConvBlock3.3.weight"
+    assert torch_key("HourGlass2/HG_1/conv_skip/conv/kernel") == "HourGlass2.HG.1.ConvBlock4.2.weight"
     assert torch_key("DecodeBlock3/norm2/c_beta_2/bias") == "DecodeBlock3.norm2.c_beta.2.bias"
     assert torch_key("UpBlock1_norm/rho") == "UpBlock1.3.rho"
     assert torch_key("model_4/model_4/kernel") == "model.4.weight_orig"
@@ -75,8 +76,10 @@ def _expect_untouched(model, before):
         (lambda s: s.__setitem__("EncodeBlock9.conv_block.1.weight", np.zeros((1,), "float32")),
          "unexpected tensor EncodeBlock9.conv_block.1.weight"),
         (lambda s: s["UpBlock1.3.rho"].__setitem__((0, 3, 0, 0), np.nan), "UpBlock1.3.rho holds NaN"),
-        (lambda s: s.__setitem__("HourGlass1.HG.1.conv_skip.3.weight", np.zeros((8, 4, 1, 1), "float32")),
-         "conv_skip.3.weight has shape (8, 4, 1, 1), expected (8, 8, 1, 1)"),
+        (lambda s: s.__setitem__("HourGlass1.HG.1.ConvBlock4.2.weight", np.zeros((8, 4, 1, 1), "float32")),
+         "ConvBlock4.2.weight has shape (8, 4, 1, 1), expected (8, 8, 1, 1)"),
+        (lambda s: s.__setitem__("HourGlass1.HG.1.conv_skip.3.weight", np.zeros((8, 8, 1, 1), "float32")),
+         "unexpected tensor HourGlass1.HG.1.conv_skip.3.weight"),
     ],
 )
 def test_bad_state_dicts_fail_by_name_and_change_nothing(tiny_state, edit, message):
@@ -91,7 +94,7 @@ def test_bad_state_dicts_fail_by_name_and_change_nothing(tiny_state, edit, messa
 
 def test_unused_convblock_residual_tensors_are_accepted(tiny_state):
     state = dict(tiny_state)
-    state["HourGlass1.HG.1.conv_skip.3.weight"] = np.zeros((8, 8, 1, 1), "float32")
+    state["HourGlass1.HG.1.ConvBlock4.2.weight"] = np.zeros((8, 8, 1, 1), "float32")
     assign_state_dict(build_generator(TINY), state)
 
 

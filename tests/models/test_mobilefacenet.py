@@ -1,19 +1,20 @@
 """MobileFaceNet: architecture, weight import from InsightFace_Pytorch `.pth` files, parity.
 
 Fixtures come from `tests/reference/make_faceid_fixtures.py` (independent PyTorch reference):
-a width-0.25 random-weight network (same modules, keys and kernels as the released one), and
-the key/shape list of the full-width state dict.
+a width-0.25 random-weight network (same modules, keys and kernels as the released one). The
+full-width network is checked against the original's own key list
+(`tests/fixtures/original_state_dicts.tsv`, a fact about the released file).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 
 import numpy as np
 import pytest
 
+from helpers import original_keys
 from tf_p2c.convert.state_dict import WeightsError
 from tf_p2c.models.mobilefacenet import (
     assign_mobilefacenet_state_dict,
@@ -38,10 +39,13 @@ def small_model():
 
 
 def test_full_width_matches_released_state_dict_keys_and_shapes():
-    with open(os.path.join(FIXTURES, "mobilefacenet_full_shapes.json")) as f:
-        reference = {k: tuple(v) for k, v in json.load(f).items() if not k.endswith("num_batches_tracked")}
+    reference = {
+        key: shape for key, shape, _ in original_keys("model_mobilefacenet.pth", "-")
+        if not key.endswith("num_batches_tracked")
+    }
     model = build_mobilefacenet()
     ours = {k: v.shape for k, v in mobilefacenet_state_dict(model).items()}
+    assert list(ours) == list(reference)  # same keys in the released file's order
     assert ours == reference
     assert model.output_shape == (None, 512)
     assert model.trainable is False and not model.trainable_weights
@@ -97,7 +101,7 @@ def test_import_errors_name_key_and_shapes(small_model):
         assign_mobilefacenet_state_dict(target, state)
 
     # Nothing was assigned by the failed attempts.
-    assert np.all(target.get_layer("conv_1.conv").kernel.numpy() != small_model.get_layer("conv_1.conv").kernel.numpy())
+    assert np.all(target.get_layer("conv1.conv").kernel.numpy() != small_model.get_layer("conv1.conv").kernel.numpy())
 
 
 def test_num_batches_tracked_is_ignored(small_model):

@@ -11,15 +11,12 @@ Not part of the test suite (the tests read the files only; CI has no torch). Fil
   over the fixture budget; the width-0.25 network has the same modules, keys and kernel sizes.
 - ``mobilefacenet_w025_legacy.pth``: the same state dict in the legacy format, with a
   ``module.`` (DataParallel) prefix on every key.
-- ``mobilefacenet_full_shapes.json``: every key and shape of the width-1.0 state dict, so the
-  full-size Keras model is checked key by key without committing 4 MB.
 - ``faceid_io.npz``: ``faces`` (2, 112, 112, 3) float32 in [-1, 1] and their ``embeddings``;
   ``real_u8`` / ``fake_u8`` (2, 256, 256, 3) uint8 images (the tests normalise them with
   x / 127.5 - 1, as here); the reference ``crop_real`` (2, 112, 112, 3) NHWC; ``loss`` (scalar)
   and ``per_sample`` (2,) Face-ID loss values; ``grad_fake_sum_abs``.
 """
 
-import json
 import os
 import sys
 import zipfile
@@ -29,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mobilefacenet_reference import MobileFaceNet, face_crop, randomize
+from original_keys import check_reference_keys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(REPO_ROOT, "tests", "fixtures", "faceid")
@@ -45,7 +43,11 @@ def to_nchw(a):
 
 
 def main():
+    check_reference_keys()  # the full-width reference has the original's keys, shapes and order
     os.makedirs(OUT_DIR, exist_ok=True)
+    stale = os.path.join(OUT_DIR, "mobilefacenet_full_shapes.json")
+    if os.path.exists(stale):
+        os.remove(stale)
     torch.manual_seed(0)
     model = randomize(MobileFaceNet(EMBEDDING, WIDTH), torch.Generator().manual_seed(1))
     state = model.state_dict()
@@ -53,10 +55,6 @@ def main():
     legacy = os.path.join(OUT_DIR, "mobilefacenet_w025_legacy.pth")
     torch.save({f"module.{k}": v for k, v in state.items()}, legacy, _use_new_zipfile_serialization=False)
     assert not zipfile.is_zipfile(legacy)
-
-    full = MobileFaceNet(512, 1.0).state_dict()
-    with open(os.path.join(OUT_DIR, "mobilefacenet_full_shapes.json"), "w") as f:
-        json.dump({k: list(v.shape) for k, v in full.items()}, f, indent=0)
 
     rng = np.random.default_rng(2)
     faces = rng.uniform(-1, 1, (2, 112, 112, 3)).astype(np.float32)

@@ -25,7 +25,7 @@ The file holds (all float32; images NHWC; tensors in the original's state-dict l
 The initial weights are rounded to float16-representable values, so ``before/`` is stored in
 float16 without loss (the networks stay ordinary random networks).
 
-ConvBlock's unused ``conv_skip`` tensors are left out (they never change and Keras has no
+ConvBlock's unused ``ConvBlock4`` tensors are left out (they never change and Keras has no
 variables for them).
 """
 
@@ -53,7 +53,7 @@ SIZE_LIMIT = 3 * 1024 * 1024
 
 def _state(model):
     return {k: v.detach().double().numpy().copy() for k, v in model.state_dict().items()
-            if ".conv_skip." not in k}
+            if ".ConvBlock4." not in k}  # unused in the forward pass
 
 
 def _buffers(ref):
@@ -87,7 +87,7 @@ def _run_step(ref, real_A, real_B):
                 if (kind == "G") != name.startswith("gen"):
                     continue
                 for key, param in net.named_parameters():
-                    if param.grad is not None and ".conv_skip." not in key:
+                    if param.grad is not None and ".ConvBlock4." not in key:
                         g = param.grad + OPTIM["weight_decay"] * param
                         grads[(name, key)] = g.detach().double().numpy().copy()
             step_fns[kind]()

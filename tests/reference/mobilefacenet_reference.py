@@ -3,7 +3,7 @@
 Used only by ``make_faceid_fixtures.py`` (and optionally ``benchmarks/bench_train_step.py``);
 nothing in ``tf_p2c`` imports it and the test suite never imports torch. Attribute names are
 chosen so that ``state_dict()`` keys equal those of InsightFace_Pytorch's
-``model_mobilefacenet.pth`` (``conv_1.conv.weight``, ``conv_3.model.0.project.bn.running_var``...).
+``model_mobilefacenet.pth`` (``conv1.conv.weight``, ``conv_3.model.0.project.bn.running_var``...).
 
 ``width`` scales every channel count so that a structurally identical network fits in a small
 fixture; ``width=1.0`` is the released architecture.
@@ -68,8 +68,8 @@ class MobileFaceNet(nn.Module):
     def __init__(self, embedding_size=512, width=1.0):
         super().__init__()
         c64, c128, c256, c512 = (max(1, round(c * width)) for c in (64, 128, 256, 512))
-        self.conv_1 = ConvBlock(3, c64, 3, 2, 1)
-        self.conv_2_dw = ConvBlock(c64, c64, 3, 1, 1, groups=c64)
+        self.conv1 = ConvBlock(3, c64, 3, 2, 1)
+        self.conv2_dw = ConvBlock(c64, c64, 3, 1, 1, groups=c64)
         self.conv_23 = DepthWise(c64, c64, c128, 2)
         self.conv_3 = Residual(c64, 4, c128)
         self.conv_34 = DepthWise(c64, c128, c256, 2)
@@ -83,7 +83,7 @@ class MobileFaceNet(nn.Module):
         self.bn = nn.BatchNorm1d(embedding_size)
 
     def forward(self, x):
-        for module in (self.conv_1, self.conv_2_dw, self.conv_23, self.conv_3, self.conv_34, self.conv_4,
+        for module in (self.conv1, self.conv2_dw, self.conv_23, self.conv_3, self.conv_34, self.conv_4,
                        self.conv_45, self.conv_5, self.conv_6_sep, self.conv_6_dw, self.conv_6_flatten,
                        self.linear, self.bn):
             x = module(x)

@@ -2,9 +2,9 @@
 
 Used only to generate the small committed fixtures in ``tests/fixtures/`` (see
 ``make_fixtures.py``) and by ``benchmarks/bench_parity_full.py``. It is not shipped
-code and nothing in ``tf_p2c`` imports it. Attribute names are chosen so that
-``state_dict()`` keys equal the keys of the original's released checkpoints
-(``genA2B.*``, ``disGA.*`` ...), which is what the Keras weight importer reads.
+code and nothing in ``tf_p2c`` imports it. Attribute names are the original's module names, so
+that ``state_dict()`` keys and shapes equal those of the original's checkpoints, as listed in
+``tests/fixtures/original_state_dicts.tsv`` (``make_fixtures.py`` checks it).
 
 Written in this project from the architecture facts in DESIGN.md §1.
 
@@ -38,7 +38,15 @@ def _mix_instance_layer_norm(x, rho, eps):
     ln_mean = torch.mean(x, dim=[1, 2, 3], keepdim=True)
     ln_var = torch.var(x, dim=[1, 2, 3], keepdim=True)
     out_ln = (x - ln_mean) / torch.sqrt(ln_var + eps)
+    rho = rho.expand(_batch(x), -1, -1, -1)
     return rho * out_in + (1.0 - rho) * out_ln
+
+
+def _batch(x):
+    # Parameters are expanded to the batch, as the original writes it. A Python int lets a
+    # tracing exporter fold the expanded parameter into a constant of its own (as in exports
+    # with a static batch), which the ONNX importer must then find by structure.
+    return int(x.shape[0])
 
 
 def _up2(x):
@@ -55,7 +63,7 @@ class adaLIN(nn.Module):  # noqa: N801 - name mirrors the original module
 
     def forward(self, x, gamma, beta):
         out = _mix_instance_layer_norm(x, self.rho, self.eps)
-        return out * gamma[:, :, None, None] + beta[:, :, None, None]
+        return out * gamma.unsqueeze(2).unsqueeze(3) + beta.unsqueeze(2).unsqueeze(3)
 
 
 class SoftAdaLIN(nn.Module):
@@ -77,8 +85,10 @@ class SoftAdaLIN(nn.Module):
         content_beta = self.c_beta(content_features)
         style_gamma = self.s_gamma(style_features)
         style_beta = self.s_beta(style_features)
-        gamma = (1.0 - self.w_gamma) * style_gamma + self.w_gamma * content_gamma
-        beta = (1.0 - self.w_beta) * style_beta + self.w_beta * content_beta
+        w_gamma = self.w_gamma.expand(_batch(x), -1)
+        w_beta = self.w_beta.expand(_batch(x), -1)
+        gamma = (1.0 - w_gamma) * style_gamma + w_gamma * content_gamma
+        beta = (1.0 - w_beta) * style_beta + w_beta * content_beta
         return self.norm(x, gamma, beta)
 
 
@@ -94,7 +104,8 @@ class LIN(nn.Module):
 
     def forward(self, x):
         out = _mix_instance_layer_norm(x, self.rho, self.eps)
-        return out * self.gamma + self.beta
+        batch = _batch(x)
+        return out * self.gamma.expand(batch, -1, -1, -1) + self.beta.expand(batch, -1, -1, -1)
 
 
 class ResnetBlock(nn.Module):
@@ -150,25 +161,30 @@ def _norm_relu_conv(dim_in, dim_out, kernel_size, pad):
 class ConvBlock(nn.Module):
     """Three pre-activation 3x3 convs (out/2, out/4, out/4 channels), concatenated, + residual.
 
-    ``conv_skip`` is always created (it is in the original's state dict) but is only used
-    when ``dim_in != dim_out``, which never happens in the generator.
+    ``ConvBlock4`` (IN, ReLU, 1x1 conv) is always created, as in the original, so its weight is
+    in the state dict; it is only used when ``dim_in != dim_out``, which never happens in the
+    generator.
     """
 
     def __init__(self, dim_in, dim_out):
         super().__init__()
         self.dim_in = dim_in
         self.dim_out = dim_out
-        self.conv_block1 = _norm_relu_conv(dim_in, dim_out // 2, 3, 1)
-        self.conv_block2 = _norm_relu_conv(dim_out // 2, dim_out // 4, 3, 1)
-        self.conv_block3 = _norm_relu_conv(dim_out // 4, dim_out // 4, 3, 1)
-        self.conv_skip = _norm_relu_conv(dim_in, dim_out, 1, 0)
+        self.ConvBlock1 = _norm_relu_conv(dim_in, dim_out // 2, 3, 1)
+        self.ConvBlock2 = _norm_relu_conv(dim_out // 2, dim_out // 4, 3, 1)
+        self.ConvBlock3 = _norm_relu_conv(dim_out // 4, dim_out // 4, 3, 1)
+        self.ConvBlock4 = nn.Sequential(
+            nn.InstanceNorm2d(dim_in),
+            nn.ReLU(True),
+            nn.Conv2d(dim_in, dim_out, 1, bias=False),
+        )
 
     def forward(self, x):
-        x1 = self.conv_block1(x)
-        x2 = self.conv_block2(x1)
-        x3 = self.conv_block3(x2)
+        x1 = self.ConvBlock1(x)
+        x2 = self.ConvBlock2(x1)
+        x3 = self.ConvBlock3(x2)
         out = torch.cat((x1, x2, x3), dim=1)
-        residual = x if self.dim_in == self.dim_out else self.conv_skip(x)
+        residual = x if self.dim_in == self.dim_out else self.ConvBlock4(x)
         return residual + out
 
 
@@ -359,7 +375,6 @@ class Discriminator(nn.Module):
             _sn(nn.Conv2d(ndf * mult, ndf * mult * 2, 4, stride=1, bias=True)),
             nn.LeakyReLU(0.2, True),
         ]
-        self.model = nn.Sequential(*layers)
 
         mult = 2 ** (n_layers - 2)
         self.gap_fc = _sn(nn.Linear(ndf * mult, 1, bias=False))
@@ -368,6 +383,8 @@ class Discriminator(nn.Module):
         self.leaky_relu = nn.LeakyReLU(0.2, True)
         self.pad = nn.ReflectionPad2d(1)
         self.conv = _sn(nn.Conv2d(ndf * mult, 1, 4, stride=1, bias=False))
+        # Registered last, as in the original: the state dict lists the CAM head first.
+        self.model = nn.Sequential(*layers)
 
     def forward(self, x):
         b = x.shape[0]

@@ -22,7 +22,9 @@ _PATH_RULES = [
     (r"^(UpBlock\d)_conv/", r"\1/2/"),
     (r"^(UpBlock\d)_norm/", r"\1/3/"),
     (r"/HG_(\d)/", r"/HG/\1/"),
-    (r"/(conv_block[123]|conv_skip)/conv/", r"/\1/3/"),
+    # ConvBlock's stages are ConvBlock1..3 = [IN, ReLU, pad, conv], ConvBlock4 = [IN, ReLU, conv].
+    (r"/conv_block([123])/conv/", r"/ConvBlock\1/3/"),
+    (r"/conv_skip/conv/", r"/ConvBlock4/2/"),
     (r"/conv_block_(\d)/", r"/conv_block/\1/"),
     (r"/(c_gamma|c_beta)_(\d)/", r"/\1/\2/"),
     (r"^FC_(\d)/", r"FC/\1/"),
@@ -34,7 +36,7 @@ _SPECTRAL_KERNEL = re.compile(r"(^|/)([^/]+)/\2/(kernel|bias)$")
 _VARIABLE_NAMES = {"kernel": "weight", "vector_u": "weight_u", "vector_v": "weight_v"}
 
 # The original creates ConvBlock's 1x1 residual branch even when it is unused (in == out).
-UNUSED_KEY = re.compile(r"\.conv_skip\.3\.weight$")
+UNUSED_KEY = re.compile(r"\.ConvBlock4\.2\.weight$")
 
 
 def torch_key(path: str) -> str:
@@ -221,8 +223,8 @@ def _check_extra_keys(state_dict, expected, network):
 
 
 def _check_unused_skip(state_dict, key, network):
-    block = key[: -len("conv_skip.3.weight")]
-    first = state_dict.get(block + "conv_block1.3.weight")
+    block = key[: -len("ConvBlock4.2.weight")]
+    first = state_dict.get(block + "ConvBlock1.3.weight")
     shape = tuple(np.asarray(state_dict[key]).shape)
     if first is None:
         raise WeightsError(f"{network}: unexpected tensor {key} with shape {shape}")

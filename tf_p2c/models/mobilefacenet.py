@@ -115,8 +115,8 @@ def build_mobilefacenet(embedding_size: int = 512, width: float = 1.0, name: str
     c64, c128, c256, c512 = (_channels(c, width) for c in (64, 128, 256, 512))
     b = _Builder()
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="face", dtype="float32")
-    x = b.conv_block(inputs, c64, "conv_1", kernel=3, stride=2, padding=1)
-    x = b.conv_block(x, c64, "conv_2_dw", kernel=3, stride=1, padding=1, groups=c64)
+    x = b.conv_block(inputs, c64, "conv1", kernel=3, stride=2, padding=1)
+    x = b.conv_block(x, c64, "conv2_dw", kernel=3, stride=1, padding=1, groups=c64)
     x = b.depth_wise(x, c64, c128, 2, "conv_23")
     x = b.residual(x, c64, 4, c128, "conv_3")
     x = b.depth_wise(x, c128, c256, 2, "conv_34")
@@ -207,10 +207,10 @@ def assign_mobilefacenet_state_dict(model, state: dict, source: str = "state dic
 
 def _architecture(state: dict, source: str) -> tuple[int, float]:
     """(embedding_size, width) read from the tensors' shapes."""
-    conv1 = state.get("conv_1.conv.weight")
+    conv1 = state.get("conv1.conv.weight")
     linear = state.get("linear.weight")
     if conv1 is None or linear is None or np.ndim(conv1) != 4 or np.ndim(linear) != 2:
-        raise WeightsError(f"{source}: no conv_1.conv.weight / linear.weight tensors; not a MobileFaceNet state dict")
+        raise WeightsError(f"{source}: no conv1.conv.weight / linear.weight tensors; not a MobileFaceNet state dict")
     width = conv1.shape[0] / 64.0
     return int(linear.shape[0]), width
 
