@@ -25,7 +25,10 @@ GENERATORS = {"A2B": "genA2B", "B2A": "genB2A"}
 DISCRIMINATORS = ("disGA", "disGB", "disLA", "disLB")
 NETWORKS = (*GENERATORS.values(), *DISCRIMINATORS)
 
-__all__ = ["WeightsError", "file_kind", "generator_config", "infer_generator_config", "load_generator", "load_networks"]
+__all__ = [
+    "WeightsError", "file_kind", "generator_config", "infer_generator_config", "load_generator", "load_networks",
+    "read_state_dicts",
+]
 
 
 def file_kind(path) -> str:
@@ -56,7 +59,8 @@ def file_kind(path) -> str:
     )
 
 
-def _read_torch(path) -> dict:
+def read_state_dicts(path) -> dict:
+    """{network name: state dict} of an original `.pt` (a bare generator state dict is `genA2B`)."""
     from tf_p2c.convert.torch_pickle import CheckpointError, load_torch_checkpoint
 
     try:
@@ -151,7 +155,7 @@ def load_networks(path, config: ModelConfig | None = None, names=None) -> dict:
     """
     if file_kind(path) != "torch":
         raise WeightsError(f"{path}: load_networks reads PyTorch checkpoints; use load_generator for other files")
-    states = _read_torch(path)
+    states = read_state_dicts(path)
     wanted = list(states) if names is None else list(names)
     for name in wanted:
         if name not in states:
@@ -181,7 +185,7 @@ def load_generator(path, direction: str = "A2B", config: ModelConfig | None = No
     network = GENERATORS[direction]
     kind = file_kind(path)
     if kind == "torch":
-        states = _read_torch(path)
+        states = read_state_dicts(path)
         if network not in states:
             raise WeightsError(f"{path}: no {network} in the checkpoint (it has {', '.join(states)})")
         return _generator_from_state(states[network], network, config, img_size)
@@ -193,27 +197,55 @@ def load_generator(path, direction: str = "A2B", config: ModelConfig | None = No
 
 
 def _generator_from_onnx(path, config, img_size):
-    from tf_p2c.convert.onnx_weights import onnx_input_size, onnx_state_dict, read_onnx
+    from tf_p2c.convert.onnx_weights import onnx_generator_widths, onnx_input_size, onnx_state_dict, read_onnx
     from tf_p2c.models import build_generator
 
     onnx_model = read_onnx(path)
-    initializers = {init.name: init for init in onnx_model.graph.initializer}
-    conv1 = next((n for n in initializers if n.endswith("ConvBlock1.1.weight")), None)
-    if conv1 is None:
-        first_conv = next((n for n in onnx_model.graph.node if n.op_type == "Conv"), None)
-        if first_conv is None or first_conv.input[1] not in initializers:
-            raise WeightsError(f"{path}: no convolution weights found; not a photo2cartoon generator")
-        conv1 = first_conv.input[1]
-    ngf = int(initializers[conv1].dims[0])
+    ngf, fc_in = onnx_generator_widths(onnx_model, path)
     size = img_size or (config.img_size if config else None) or onnx_input_size(onnx_model) or 256
-    fc_name = next((n for n in initializers if n.endswith("FC.0.weight")), None)
-    light = True if fc_name is None else int(initializers[fc_name].dims[1]) == 4 * ngf
-    inferred = ModelConfig(ngf=ngf, img_size=size, light=light)
+    inferred = ModelConfig(ngf=ngf, img_size=size, light=fc_in == 4 * ngf)
     config = _check_requested(inferred, config, "generator")
     model = build_generator(config, name="genA2B")
-    state = onnx_state_dict(onnx_model, model_state_dict(model), str(path))
+    state, matched_by = onnx_state_dict(onnx_model, model_state_dict(model), str(path))
     assign_state_dict(model, state, f"{path}")
+    if matched_by == "structure":
+        _check_against_onnx_runtime(model, onnx_model, path)
     return model
+
+
+# A structural match must reproduce the graph's own output; float32 ports agree to ~1e-5.
+ONNX_MATCH_TOLERANCE = 1e-3
+
+
+def _check_against_onnx_runtime(model, onnx_model, path):
+    """Runs the ONNX graph and the loaded model on one input; refuses the file if they differ."""
+    import onnxruntime
+
+    try:
+        session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as error:  # ONNX Runtime raises its own exception types
+        raise WeightsError(f"{path}: ONNX Runtime cannot run the graph ({str(error).splitlines()[0][:160]})") from None
+    side = model.input_shape[1]
+    inputs = session.get_inputs()
+    if len(inputs) != 1:
+        raise WeightsError(f"{path}: the graph has {len(inputs)} inputs; a generator has one")
+    x = np.random.default_rng(0).uniform(-1, 1, (1, side, side, 3)).astype(np.float32)
+    nchw = inputs[0].shape[1] == 3 if len(inputs[0].shape) == 4 else True
+    feed = np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if nchw else x
+    try:
+        expected = session.run(None, {inputs[0].name: feed})[0]
+    except Exception as error:
+        raise WeightsError(f"{path}: ONNX Runtime cannot run the graph ({str(error).splitlines()[0][:160]})") from None
+    ours = np.asarray(model(x, training=False)[0])
+    ours = ours.transpose(0, 3, 1, 2) if nchw else ours
+    if expected.shape != ours.shape:
+        raise WeightsError(f"{path}: the graph's output has shape {expected.shape}, expected {ours.shape}")
+    difference = float(np.max(np.abs(expected - ours)))
+    if not difference <= ONNX_MATCH_TOLERANCE:
+        raise WeightsError(
+            f"{path}: weights matched by graph structure give outputs {difference:.2g} away from the graph's own "
+            "(layers in an unexpected order?); refusing the file"
+        )
 
 
 def _generator_from_keras(path, config):
