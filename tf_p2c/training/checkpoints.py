@@ -16,7 +16,9 @@ import tensorflow as tf
 
 from tf_p2c.training.config import MODEL_FIELDS_CHECKED_ON_RESUME, TrainConfig
 
-__all__ = ["CheckpointMismatchError", "TrainingCheckpoint", "check_resume_config", "load_run_config"]
+__all__ = [
+    "CheckpointMismatchError", "TrainingCheckpoint", "check_resume_config", "load_run_config", "load_run_networks",
+]
 
 CONFIG_NAME = "config.json"
 
@@ -98,6 +100,37 @@ class TrainingCheckpoint:
         if int(self.seed.numpy()) != expected_seed:
             raise CheckpointMismatchError(
                 f"{path}: saved with data seed {int(self.seed.numpy())}, this run uses --seed {expected_seed}")
+
+
+def load_run_networks(path: str) -> dict:
+    """The six networks of a training run's newest checkpoint (or of one checkpoint prefix).
+
+    Args:
+        path: a run directory (holding `config.json` and `checkpoints/`), its `checkpoints/`
+            folder, or a checkpoint prefix such as `run/checkpoints/ckpt-1200`.
+
+    Returns:
+        dict from `genA2B`, `genB2A`, `disGA`, `disGB`, `disLA`, `disLB` to Keras models, built
+        from the run's own `config.json`.
+    """
+    from tf_p2c.models import build_networks
+
+    prefix = path.removesuffix(".index")
+    if os.path.isdir(path):
+        prefix = tf.train.latest_checkpoint(path) or tf.train.latest_checkpoint(os.path.join(path, "checkpoints"))
+        if prefix is None:
+            raise CheckpointMismatchError(f"{path}: no checkpoint in this directory")
+    run_dir = os.path.dirname(os.path.dirname(os.path.abspath(prefix)))
+    config = load_run_config(run_dir)
+    if config is None:
+        raise CheckpointMismatchError(f"{prefix}: no {CONFIG_NAME} in {run_dir}, so the architecture is unknown")
+    networks = build_networks(config.model)
+    try:
+        tf.train.Checkpoint(**networks).restore(prefix).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError) as error:
+        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        raise CheckpointMismatchError(f"{prefix}: cannot restore the run's networks ({first})") from None
+    return networks
 
 
 def restore_networks(trainer, path: str) -> list[str]:
