@@ -74,6 +74,7 @@ def assert_json_error(status, headers, body, expected_status, code=None):
     """One clear answer: the status, JSON content type, exactly `error` and `message`."""
     assert status == expected_status, body[:300]
     assert headers["content-type"].split(";")[0] == "application/json"
+    assert headers["x-content-type-options"] == "nosniff"  # never sniffed and rendered as a page
     payload = json.loads(body)
     assert set(payload) == {"error", "message"} and payload["message"].strip()
     if code is not None:

@@ -108,7 +108,7 @@ class LocalOnly:
             if refused is not None:
                 code, message = refused
                 response = JSONResponse({"error": code, "message": message}, status_code=403,
-                                        headers={"connection": "close"})
+                                        headers={"connection": "close", "x-content-type-options": "nosniff"})
                 return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 

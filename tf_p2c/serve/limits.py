@@ -177,5 +177,5 @@ async def _refuse(send, status: int, code: str, message: str):
     # `connection: close`: the rest of the body is never read, so the connection cannot be reused.
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                            (b"connection", b"close"), (b"x-content-type-options", b"nosniff")]})
     await send({"type": "http.response.body", "body": body})

@@ -38,7 +38,8 @@ def raw_error(status: int, code: str, message: str, headers: tuple[tuple[str, st
     """A complete HTTP/1.1 JSON error answer that closes the connection."""
     body = error_body(code, message)
     lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", "content-type: application/json",
-             f"content-length: {len(body)}", "connection: close", *(f"{k}: {v}" for k, v in headers)]
+             f"content-length: {len(body)}", "connection: close", "x-content-type-options: nosniff",
+             *(f"{k}: {v}" for k, v in headers)]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
