@@ -215,6 +215,13 @@ def test_extra_connections_are_refused_at_once_when_all_have_requests_in_progres
     assert health.status_code == 200
 
 
+@pytest.mark.parametrize("name", ["timeout_s", "header_timeout_s", "body_timeout_s"])
+@pytest.mark.parametrize("value", [0.0, -1.0, float("inf"), float("nan")])
+def test_every_wait_has_an_end(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be > 0 and finite"):
+        ServeLimits(**{name: value})
+
+
 # 2. Host names, origins, and what --host exposes.
 
 @pytest.mark.parametrize("host, allowed", [

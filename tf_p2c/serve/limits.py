@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 
 from starlette.requests import ClientDisconnect
 
@@ -66,8 +67,8 @@ class ServeLimits:
         if self.queue_size < 0:
             raise ValueError(f"queue_size must be >= 0. Received: queue_size={self.queue_size}")
         for name in ("timeout_s", "header_timeout_s", "body_timeout_s"):
-            if not getattr(self, name) > 0:  # also refuses NaN
-                raise ValueError(f"{name} must be > 0. Received: {name}={getattr(self, name)}")
+            if not 0 < getattr(self, name) < math.inf:  # also refuses NaN: every wait has an end
+                raise ValueError(f"{name} must be > 0 and finite. Received: {name}={getattr(self, name)}")
 
     @property
     def max_in_flight(self) -> int:
