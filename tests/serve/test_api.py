@@ -24,7 +24,7 @@ def call(app, *requests):
     """Runs coroutines `request(client)` concurrently against `app`; returns their results in order."""
     async def main():
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30) as client:
             return await asyncio.gather(*(request(client) for request in requests))
 
     return asyncio.run(main())

@@ -9,6 +9,10 @@ Endpoints:
                                `{"error": code, "message": one readable line}`.
     GET  /results/{job}/{name} a result PNG, or `cartoons.zip` with all of them.
     GET  /healthz              jobs running and waiting.
+
+Every error, from any layer (routing, forms, limits, the HTTP server itself), is that same JSON
+with `content-type: application/json`. Requests naming an unknown Host, and POSTs from another
+origin, get 403 (see `tf_p2c.serve.guard`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import time
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
@@ -27,7 +32,8 @@ from starlette.routing import Route
 from tf_p2c.face.preprocessor import NoFaceError
 from tf_p2c.image_io import ImageReadError, decode_image
 from tf_p2c.serve.jobs import BusyError, JobQueue, JobTimeout, PerThread
-from tf_p2c.serve.limits import BodySizeLimit, ServeLimits
+from tf_p2c.serve.guard import HostPolicy, LocalOnly
+from tf_p2c.serve.limits import BodyLimits, ServeLimits
 from tf_p2c.serve.results import ZIP_NAME, ResultStore, StoredJob, result_files, safe_stem
 
 LOG = logging.getLogger("tf_p2c.serve")
@@ -38,10 +44,19 @@ PAGE_HEADERS = {
     "cache-control": "no-cache",
 }
 TRUE, FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no", "")
+# Raw bodies: a photo's own type, or no type. `application/x-www-form-urlencoded` is what
+# `curl --data-binary @photo.jpg` sends by default.
+RAW_TYPES = ("", "application/octet-stream", "application/x-www-form-urlencoded")
+HTTP_ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "upload_too_large",
+                    415: "unsupported_media_type"}
 
 
 class BadRequest(ValueError):
     """A request the endpoint cannot use; the message is shown to the user."""
+
+
+class UnsupportedMediaType(BadRequest):
+    """A body of a type that cannot hold a photo."""
 
 
 def process_photo(cartoonizer, data: bytes, all_faces: bool, paste_back: bool, max_pixels: int):
@@ -86,13 +101,15 @@ def _flag(value, name: str, default: bool) -> bool:
 
 
 def _error(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": code, "message": message}, status_code=status,
+                        headers={"x-content-type-options": "nosniff", **(headers or {})})
 
 
 async def _read_upload(request):
     """(photo bytes, file name, all_faces, paste_back) from a multipart form or a raw body."""
     fields = dict(request.query_params)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
         try:
             async with request.form(max_files=1, max_fields=8, max_part_size=1024) as form:
                 upload = form.get("image")
@@ -101,14 +118,41 @@ async def _read_upload(request):
                 data, filename = await upload.read(), upload.filename
                 fields.update({k: v for k, v in form.items() if isinstance(v, str)})
         except MultiPartException as error:
-            raise BadRequest(f"Malformed upload: {error.message}") from None
+            raise BadRequest(f"Malformed upload: {error.message.rstrip('.')}.") from None
+        except HTTPException as error:  # how Starlette reports a malformed form inside an app
+            raise BadRequest(f"Malformed upload: {str(error.detail).rstrip('.')}.") from None
+    elif content_type not in RAW_TYPES and not content_type.startswith("image/"):
+        raise UnsupportedMediaType(f"A photo cannot be sent as {content_type[:60]}: send it as the multipart form "
+                                   "field 'image', or as the raw body with its image type.")
     else:
         data, filename = await request.body(), fields.get("filename")
     all_faces = _flag(fields.get("all_faces"), "all_faces", False)
     return data, filename, all_faces, _flag(fields.get("paste_back"), "paste_back", True)
 
 
-def create_app(make_cartoonizer, limits: ServeLimits | None = None, model_info: dict | None = None):
+async def _http_error(request, error: HTTPException):
+    """Routing and framework errors (404, 405, ...) as the JSON every other error uses."""
+    status = error.status_code
+    code = HTTP_ERROR_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    # The path is not echoed back: nothing a client sends is reflected into an answer.
+    if status == 404:
+        message = "There is nothing at this address: this server has the page at /, /api/cartoonize, /api/info, " \
+                  "/healthz and /results/."
+    elif status == 405:
+        allowed = next((v for k, v in (error.headers or {}).items() if k.lower() == "allow"), "")
+        message = f"{request.method[:20]} is not allowed at this address" + (f"; use {allowed}." if allowed else ".")
+    else:
+        message = str(error.detail).rstrip(".")[:200] + "."
+    return _error(status, code, message, headers=error.headers)
+
+
+async def _internal_error(request, error: Exception):
+    # Starlette logs the trace; the client gets one line, never the trace.
+    return _error(500, "internal_error", "The server failed on this request (see its log).")
+
+
+def create_app(make_cartoonizer, limits: ServeLimits | None = None, model_info: dict | None = None,
+               listen_host: str = "127.0.0.1"):
     """Builds the ASGI app.
 
     Args:
@@ -118,14 +162,17 @@ def create_app(make_cartoonizer, limits: ServeLimits | None = None, model_info: 
         limits: `ServeLimits` (defaults when None).
         model_info: shown on the page: `weights` (a label), `backend`, and `warning` (a banner,
             e.g. for an untrained generator).
+        listen_host: the address the server listens on: with the loopback names, the only
+            `Host` it answers to (`0.0.0.0` / `::`: any IP address too).
 
     Returns:
         A Starlette application.
 
     Example:
         >>> runner = make_runner("onnx", "photo2cartoon_weights.onnx")
-        >>> app = create_app(lambda: Cartoonizer(runner), ServeLimits(max_jobs=2))
-        >>> uvicorn.run(app, host="127.0.0.1", port=8000)
+        >>> limits = ServeLimits(max_jobs=2)
+        >>> app = create_app(lambda: Cartoonizer(runner), limits)
+        >>> make_server(app, limits).run(sockets=[socket.create_server(("127.0.0.1", 8000))])
     """
     limits = limits or ServeLimits()
     info = {"weights": "unknown", "backend": None, "warning": None, **(model_info or {})}
@@ -143,6 +190,8 @@ def create_app(make_cartoonizer, limits: ServeLimits | None = None, model_info: 
     async def cartoonize(request):
         try:
             data, filename, all_faces, paste_back = await _read_upload(request)
+        except UnsupportedMediaType as error:
+            return _error(415, "unsupported_media_type", str(error))
         except BadRequest as error:
             return _error(400, "bad_request", str(error))
         start = time.perf_counter()
@@ -209,6 +258,9 @@ def create_app(make_cartoonizer, limits: ServeLimits | None = None, model_info: 
         Route("/", index), Route("/page.js", page_js), Route("/api/info", api_info), Route("/healthz", healthz),
         Route("/api/cartoonize", cartoonize, methods=["POST"]), Route("/results/{job}/{name}", result),
     ]
-    # Inside Starlette's error middleware, so an oversized body is answered 413, not turned into a 500.
-    middleware = [Middleware(BodySizeLimit, max_bytes=limits.max_upload_bytes)]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    # Inside Starlette's error middleware, so an oversized or stalled body is answered 413 / 408,
+    # not turned into a 500. The host and origin check comes first: a refused request reads nothing.
+    middleware = [Middleware(LocalOnly, policy=HostPolicy(listen_host)),
+                  Middleware(BodyLimits, max_bytes=limits.max_upload_bytes, timeout_s=limits.body_timeout_s)]
+    handlers = {HTTPException: _http_error, Exception: _internal_error}
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)

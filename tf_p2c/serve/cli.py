@@ -3,8 +3,8 @@
     python -m tf_p2c serve --weights models/photo2cartoon_weights.pt
     python -m tf_p2c serve --weights exports/photo2cartoon_fp32.tflite --port 8080
 
-Listens on 127.0.0.1 (this machine only) unless `--host` says otherwise. Needs the optional web
-extra: `pip install -r requirements-web.txt`.
+Listens on 127.0.0.1 (this machine only) unless `--host` says otherwise, and answers only to that
+address and the loopback names. Needs the optional web extra: `pip install -r requirements-web.txt`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def register(subparsers) -> None:
     parser.add_argument("--max-jobs", type=int, default=1, help="photos processed at the same time")
     parser.add_argument("--queue", type=int, default=4, help="photos that may wait; beyond that: 'busy'")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a request may wait and run")
+    parser.add_argument("--header-timeout", type=float, default=10.0,
+                        help="seconds a connection has to send a request's headers")
+    parser.add_argument("--body-timeout", type=float, default=30.0,
+                        help="seconds a request has to send its body (the photo) once its headers are in")
+    parser.add_argument("--max-connections", type=int, default=64,
+                        help="open connections; beyond that the oldest idle one is closed")
     parser.add_argument("--keep-results", type=int, default=32, help="finished jobs kept for download")
     parser.add_argument("--landmarks", choices=("mediapipe", "dlib"), default="mediapipe")
     parser.add_argument("--segmenter", default="default", help="default, selfie, grabcut or none")
@@ -60,11 +66,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def exposure_warning(host: str, port: int) -> str | None:
+    """The warning line for a `--host` other than loopback (None for loopback): what it exposes."""
+    if _is_loopback(host):
+        return None
+    if host in ("0.0.0.0", "::"):
+        return (f"warning: --host {host} listens on every network interface of this machine: anyone who can reach "
+                f"it on port {port} (the local network, Wi-Fi, VPN, or the internet if the port is open) can upload "
+                "photos and download the results, with no password and no encryption")
+    return (f"warning: listening on {host}: anyone who can reach that address on port {port} can upload photos and "
+            "download the results, with no password and no encryption")
+
+
+def run_server(app, limits, sock) -> None:
+    """Serves `app` on the listening socket until Ctrl-C."""
+    from tf_p2c.serve.server import make_server
+
+    make_server(app, limits).run(sockets=[sock])
+
+
 def run_serve(args) -> int:
     try:
         import python_multipart  # noqa: F401 - starlette imports it only at the first upload
         import starlette  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError as error:
         print(f"error: {INSTALL_HINT} (missing: {error.name})", file=sys.stderr)
         return 1
@@ -76,7 +101,8 @@ def run_serve(args) -> int:
 
     limits = ServeLimits(max_upload_bytes=int(args.max_upload_mb * MB), max_pixels=int(args.max_megapixels * 1e6),
                          max_jobs=args.max_jobs, queue_size=args.queue, timeout_s=args.timeout,
-                         keep_results=args.keep_results)
+                         keep_results=args.keep_results, header_timeout_s=args.header_timeout,
+                         body_timeout_s=args.body_timeout, max_connections=args.max_connections)
     weights = args.weights or find_weights(args.models_dir)
     backend = args.backend or (default_backend(weights) if weights else "keras")
     sock = _listen(args.host, args.port)  # before loading: a busy port fails at once
@@ -87,16 +113,11 @@ def run_serve(args) -> int:
         raise
     if info["warning"]:
         print(f"warning: {info['warning']}", file=sys.stderr)
-    if not _is_loopback(args.host):
-        print(f"warning: listening on {args.host}: anyone who can reach this machine can upload photos "
-              "(there is no authentication)", file=sys.stderr)
     host, port = sock.getsockname()[:2]
+    exposure = exposure_warning(args.host, port)
+    if exposure:
+        print(exposure, file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving {info['weights']} on http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
-    app = create_app(make_cartoonizer, limits, info)
-    # uvicorn's own connection cap answers 503 well above the job queue, so a flood of idle
-    # connections cannot exhaust file descriptors.
-    config = uvicorn.Config(app, log_level="info", limit_concurrency=max(64, 4 * limits.max_in_flight),
-                            timeout_keep_alive=5)
-    uvicorn.Server(config).run(sockets=[sock])
+    run_server(create_app(make_cartoonizer, limits, info, listen_host=args.host), limits, sock)
     return 0
