@@ -81,27 +81,28 @@ def read_image(
 def _open_regular(path: PathLike) -> int:
     """Opens `path` for reading if it is (or links to) a regular file; returns the descriptor.
 
-    O_NONBLOCK: opening a FIFO with no writer would otherwise block forever. The type is checked
-    on the open descriptor, so the file cannot be swapped between the check and the read.
+    The type is checked before opening (opening some devices has effects of its own) and again
+    on the open descriptor, so a file swapped in between is caught too. O_NONBLOCK: opening a
+    FIFO with no writer would otherwise block forever.
     """
     path = os.fspath(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        mode = os.stat(path).st_mode
+        if stat.S_ISREG(mode):
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISREG(mode):
+                os.set_blocking(fd, True)
+                return fd
+            os.close(fd)
     except FileNotFoundError:
         raise ImageReadError("no such file") from None
-    except IsADirectoryError:
-        raise ImageReadError("is a directory, not an image file") from None
     except OSError as err:
         raise ImageReadError(f"cannot read file: {err.strerror or err}") from None
-    mode = os.fstat(fd).st_mode
-    if stat.S_ISREG(mode):
-        os.set_blocking(fd, True)
-        return fd
-    os.close(fd)
     if stat.S_ISDIR(mode):
         raise ImageReadError("is a directory, not an image file")
     kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
-            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file")
     raise ImageReadError(f"not a regular file ({kind}); only regular files are read")
 
 
@@ -116,8 +117,13 @@ def read_file(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """
     fd = _open_regular(path)
     with os.fdopen(fd, "rb") as f:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise ImageReadError(f"too large: the file is over {max_bytes} bytes")
         try:
-            data = f.read(max_bytes + 1)
+            # One byte past the stated size catches a file that grows while read; the buffer is
+            # sized by the file, not by the cap.
+            data = f.read(size + 1)
         except OSError as err:
             raise ImageReadError(f"cannot read file: {err.strerror or err}") from None
     if len(data) > max_bytes:

@@ -158,6 +158,12 @@ def test_fifos_and_devices_among_the_photos_fail_alone(special_files, tmp_path, 
     assert "not a regular file (a FIFO)" in records["fifo.jpg"].reason
     assert "not a regular file (a character device)" in records["zero.png"].reason
 
+    # Regular files are read up to a byte cap, never further.
+    from tf_p2c.image_io import ImageReadError, read_image
+
+    with pytest.raises(ImageReadError, match="over 1000 bytes"):
+        read_image(SAMPLE, max_bytes=1000)
+
 
 def one_conv_onnx(path, out_channels: int):
     """A 3 -> `out_channels` 1x1 convolution on 64x64 NCHW: runs, but is no generator when != 3."""
