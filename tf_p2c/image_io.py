@@ -11,16 +11,20 @@ stays bounded by the limit, never by the photo; any other format larger than the
 because Pillow would have to decode it whole. Face preprocessing resizes crops to 256 px, so the
 reduced JPEG loses nothing it needs.
 
-Writers (`write_bytes_atomic`, `write_image_atomic`) write a temporary file in the destination's
-folder and `os.replace` it: a reader, or a job resumed after a crash, sees the old file or the
-complete new one, never a partial file under the final name.
+Only regular files are read (`read_file`): a FIFO, a device or a socket, also behind a symlink, is
+refused before a byte is read (reading one could block forever or never end), and no file is read
+past ``max_bytes``.
+
+Writers (`write_bytes_atomic`, `write_image_atomic`) go through `tf_p2c.atomic_write`: a temporary
+file in the destination's folder, renamed into place, so a reader, or a job resumed after a crash,
+sees the old file or the complete new one, never a partial file under the final name.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
+import stat
 import threading
 import warnings
 from typing import Union
@@ -28,10 +32,14 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tf_p2c import atomic_write
+
 PathLike = Union[str, os.PathLike]
 
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MIN_SIDE = 64
+# Largest photo file read: a 40 MP 16-bit RGBA TIFF or BMP is 320 MB, a 40 MP JPEG far less.
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 # File-name extensions the readers and the batch job treat as images.
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
@@ -49,6 +57,7 @@ def read_image(
     path: PathLike,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     min_side: int = DEFAULT_MIN_SIDE,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> np.ndarray:
     """Reads a photo file as an (H, W, 3) uint8 RGB array, the way a viewer shows it.
 
@@ -57,24 +66,69 @@ def read_image(
         max_pixels: largest decoded size in pixels. Larger JPEGs are decoded at 1/2, 1/4 or 1/8
             scale to fit; larger images of other formats are refused.
         min_side: smallest accepted side in pixels (after the orientation is applied).
+        max_bytes: largest file size read.
 
     Returns:
         (H, W, 3) uint8 RGB array.
 
     Raises:
-        ImageReadError: missing, empty, not an image, truncated or corrupt, too small, too large.
+        ImageReadError: missing, not a regular file, empty, not an image, truncated or corrupt,
+            too small, too large.
+    """
+    return decode_image(read_file(path, max_bytes), max_pixels=max_pixels, min_side=min_side)
+
+
+def _open_regular(path: PathLike) -> int:
+    """Opens `path` for reading if it is (or links to) a regular file; returns the descriptor.
+
+    The type is checked before opening (opening some devices has effects of its own) and again
+    on the open descriptor, so a file swapped in between is caught too. O_NONBLOCK: opening a
+    FIFO with no writer would otherwise block forever.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ImageReadError("no such file")
-    if os.path.isdir(path):
-        raise ImageReadError("is a directory, not an image file")
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        mode = os.stat(path).st_mode
+        if stat.S_ISREG(mode):
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISREG(mode):
+                os.set_blocking(fd, True)
+                return fd
+            os.close(fd)
+    except FileNotFoundError:
+        raise ImageReadError("no such file") from None
     except OSError as err:
         raise ImageReadError(f"cannot read file: {err.strerror or err}") from None
-    return decode_image(data, max_pixels=max_pixels, min_side=min_side)
+    if stat.S_ISDIR(mode):
+        raise ImageReadError("is a directory, not an image file")
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+    raise ImageReadError(f"not a regular file ({kind}); only regular files are read")
+
+
+def read_file(path: PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular file (symlinks followed) of at most `max_bytes`.
+
+    Every reader of input files goes through here.
+
+    Raises:
+        ImageReadError: missing, a directory, a FIFO / device / socket, unreadable, or larger
+            than `max_bytes`.
+    """
+    fd = _open_regular(path)
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise ImageReadError(f"too large: the file is over {max_bytes} bytes")
+        try:
+            # One byte past the stated size catches a file that grows while read; the buffer is
+            # sized by the file, not by the cap.
+            data = f.read(size + 1)
+        except OSError as err:
+            raise ImageReadError(f"cannot read file: {err.strerror or err}") from None
+    if len(data) > max_bytes:
+        raise ImageReadError(f"too large: the file is over {max_bytes} bytes")
+    return data
 
 
 def decode_image(
@@ -144,15 +198,12 @@ def probe_image(path: PathLike) -> tuple[str, int, int, int]:
         (Pillow format name such as "PNG" or "JPEG", width, height, EXIF orientation 1-8) as stored.
 
     Raises:
-        ImageReadError: missing, empty, not an image or a corrupt header. Truncated pixel data is
-            not detected (that needs a full decode).
+        ImageReadError: missing, not a regular file, empty, not an image or a corrupt header.
+            Truncated pixel data is not detected (that needs a full decode).
     """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ImageReadError("no such file")
-    if os.path.getsize(path) == 0:
-        raise ImageReadError("empty file (0 bytes)")
-    with open(path, "rb") as f:
+    with os.fdopen(_open_regular(path), "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            raise ImageReadError("empty file (0 bytes)")
         image = _parse_header(f)
         try:
             orientation = int(image.getexif().get(0x0112, 1))
@@ -224,31 +275,13 @@ def _one_line(err: BaseException) -> str:
 
 
 def write_bytes_atomic(path: PathLike, data: bytes) -> None:
-    """Writes `data` to `path` so that `path` is either absent/old or complete.
-
-    The bytes go to a temporary file in the same folder (same file system), are flushed and
-    fsync'ed, and the temporary file is renamed over `path` with `os.replace`.
+    """Writes `data` to `path` so that `path` is either absent/old or complete (`atomic_write.write_bytes`).
 
     Args:
         path: destination file; its folder is created if needed.
         data: the file contents.
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write.write_bytes(path, data)
 
 
 def encode_image(image: np.ndarray, ext: str = ".png") -> bytes:

@@ -80,9 +80,9 @@ def onnx_runner(model, num_threads: int = 2):
         session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # ONNX Runtime raises its own exception types
         raise RuntimeLoadError(f"ONNX Runtime cannot load the model: {str(error).splitlines()[0][:200]}") from None
+    nchw, size = check_onnx_generator(session)
     info = session.get_inputs()[0]
     shape = info.shape
-    nchw = len(shape) == 4 and shape[1] == 3 and shape[3] != 3
 
     def run(images):
         outs = []
@@ -95,9 +95,69 @@ def onnx_runner(model, num_threads: int = 2):
     run.session = session
     run.input_shape = shape
     run.nchw = nchw
-    size = shape[2] if nchw else (shape[1] if len(shape) == 4 else None)
-    run.input_size = size if isinstance(size, int) else 256
+    run.input_size = size
     return run
+
+
+def _static(dim) -> bool:
+    return isinstance(dim, int) and dim > 0
+
+
+def check_onnx_generator(session, default_size: int = 256) -> tuple[bool, int]:
+    """Checks that an ONNX Runtime session has a generator's inputs and outputs.
+
+    The contract: one float32 image input of rank 4 with 3 channels, NCHW or NHWC, square when
+    its size is fixed; the first output a float32 image of the same layout, channels and size.
+    When the file leaves sizes open, one run on a blank image checks the output's shape.
+
+    Args:
+        session: an `onnxruntime.InferenceSession`.
+        default_size: input side when the model does not fix it.
+
+    Returns:
+        (whether the layout is NCHW, input side in pixels).
+
+    Raises:
+        RuntimeLoadError: the model does not fit the contract (one line saying how).
+    """
+    def refuse(reason: str):
+        raise RuntimeLoadError(f"not a photo2cartoon generator: {reason}")
+
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1:
+        refuse(f"it takes {len(inputs)} inputs, a generator takes one image")
+    if not outputs:
+        refuse("it has no outputs")
+    info, out = inputs[0], outputs[0]
+    shape = list(info.shape)
+    if info.type != "tensor(float)" or len(shape) != 4:
+        refuse(f"input {info.name!r} is {info.type} of shape {shape}, expected a float image (rank 4)")
+    if shape[1] == 3 and shape[3] != 3:
+        nchw = True
+    elif shape[3] == 3:
+        nchw = False
+    else:
+        refuse(f"input {info.name!r} has shape {shape}: no 3-channel axis (NCHW or NHWC)")
+    if _static(shape[0]) and shape[0] != 1:
+        refuse(f"input {info.name!r} has a fixed batch of {shape[0]}, expected 1 or any")
+    spatial = shape[2:4] if nchw else shape[1:3]
+    if all(_static(d) for d in spatial) and spatial[0] != spatial[1]:
+        refuse(f"input {info.name!r} is {spatial[0]}x{spatial[1]}, expected a square image")
+    size = next((d for d in spatial if _static(d)), default_size)
+    expected = [1, 3, size, size] if nchw else [1, size, size, 3]
+    out_shape = list(out.shape)
+    if out.type != "tensor(float)" or len(out_shape) != 4:
+        refuse(f"output {out.name!r} is {out.type} of shape {out_shape}, expected a float image (rank 4)")
+    if any(_static(got) and got != want for got, want in zip(out_shape[1:], expected[1:])):
+        refuse(f"output {out.name!r} has shape {out_shape}, expected {expected} for input shape {shape}")
+    if not all(_static(d) for d in out_shape[1:]):
+        try:
+            got = session.run([out.name], {info.name: np.zeros(expected, np.float32)})[0].shape
+        except Exception as error:  # ONNX Runtime raises its own exception types
+            refuse(f"it fails on a {expected} input: {str(error).splitlines()[0][:200]}")
+        if list(got) != expected:
+            refuse(f"output {out.name!r} is {list(got)} for a {expected} input")
+    return nchw, size
 
 
 def default_backend(weights: str) -> str:

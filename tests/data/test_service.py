@@ -72,13 +72,15 @@ def cluster():
     port = free_port()
     procs = []
     try:
-        procs.append(spawn(["data-service", "dispatcher", "--port", str(port)]))
+        # "--host 0.0.0.0": the test accepts that the ports are reachable from the network while it
+        # runs (TensorFlow listens on every interface; a loopback --host refuses when others are up).
+        procs.append(spawn(["data-service", "dispatcher", "--host", "0.0.0.0", "--port", str(port)]))
         # Workers only after the dispatcher listens: a worker that finds no dispatcher backs off
         # for a long time. The two workers start together (TensorFlow takes seconds to load).
         wait_ready(procs[0], "dispatcher serving")
         for _ in range(2):
-            procs.append(spawn(["data-service", "worker", "--dispatcher", f"127.0.0.1:{port}",
-                                "--port", str(free_port())]))
+            procs.append(spawn(["data-service", "worker", "--dispatcher", f"127.0.0.1:{port}", "--host", "0.0.0.0",
+                                "--worker-address", "127.0.0.1:%port%", "--port", str(free_port())]))
         for p in procs[1:]:
             wait_ready(p, "worker registered")
         yield f"127.0.0.1:{port}", [p.pid for p in procs[1:]]

@@ -30,7 +30,9 @@ def expand_inputs(inputs) -> list[tuple[str, str]]:
         if os.path.isdir(item):
             for rel in list_images(item):
                 jobs.append((os.path.join(item, rel), os.path.splitext(rel)[0]))
-        elif os.path.isfile(item):
+        elif os.path.lexists(item):
+            # Not only regular files: a FIFO or device named here is refused when read, as one
+            # failed photo, instead of stopping the batch.
             jobs.append((item, os.path.splitext(os.path.basename(item))[0]))
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
@@ -48,6 +50,11 @@ def _outputs(stem, n_faces, paste_back):
     return names
 
 
+def _existing(out_dir, names):
+    """The first of `names` that exists in `out_dir` (also as a dangling symlink), or None."""
+    return next((name for name in names if os.path.lexists(os.path.join(out_dir, name))), None)
+
+
 def cartoonize_files(cartoonizer, jobs, out_dir, all_faces=False, paste_back=False, overwrite=False,
                      report=print) -> Summary:
     """Cartoonizes each photo; a bad photo is reported in one line and the rest go on.
@@ -63,11 +70,14 @@ def cartoonize_files(cartoonizer, jobs, out_dir, all_faces=False, paste_back=Fal
     """
     summary = Summary()
     for path, stem in jobs:
-        first = os.path.join(out_dir, _outputs(stem, 1, False)[0])
-        if not overwrite and (os.path.exists(first) or os.path.exists(first.replace("_cartoon.png", "_face0_cartoon.png"))):
-            summary.skipped += 1
-            report(f"{path}: skipped, output exists (use --overwrite)")
-            continue
+        # Cheap check before the model runs: names every face count would start with. The full
+        # list, known once the faces are counted, is checked again before anything is written.
+        if not overwrite:
+            found = _existing(out_dir, _outputs(stem, 1, paste_back) + _outputs(stem, 2, False)[:1])
+            if found:
+                summary.skipped += 1
+                report(f"{path}: skipped, output exists: {found} (use --overwrite)")
+                continue
         try:
             result = cartoonizer.cartoonize(read_image(path), all_faces=all_faces, paste_back=paste_back)
         except (ImageReadError, ValueError) as error:
@@ -79,6 +89,11 @@ def cartoonize_files(cartoonizer, jobs, out_dir, all_faces=False, paste_back=Fal
             report(f"{path}: no face found")
             continue
         names = _outputs(stem, len(result.faces), paste_back)
+        found = None if overwrite else _existing(out_dir, names)
+        if found:
+            summary.skipped += 1
+            report(f"{path}: skipped, output exists: {found} (use --overwrite)")
+            continue
         images = [face.cartoon for face in result.faces] + ([result.pasted] if paste_back else [])
         try:
             for name, image in zip(names, images):

@@ -40,13 +40,17 @@ def run_cartoonize(args) -> int:
     from tf_p2c.runtimes import default_backend, make_runner
 
     jobs = expand_inputs(args.inputs)  # raises one-line errors for missing inputs
-    os.makedirs(args.out_dir, exist_ok=True)
-    if not os.access(args.out_dir, os.W_OK):
-        raise OSError(f"{args.out_dir}: output folder is not writable")
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise OSError(f"{args.out_dir}: exists and is not a folder")
+    # Models are loaded (and checked) before the output folder exists: a bad model file must
+    # not leave an empty folder behind.
     runner = make_runner(args.backend or default_backend(args.weights), args.weights, num_threads=args.threads)
     preprocessor = FacePreprocessor(backend=args.landmarks, segmenter=args.segmenter,
                                     seg_model_path=args.seg_model, out_size=runner.input_size)
     cartoonizer = Cartoonizer(runner, preprocessor)
+    os.makedirs(args.out_dir, exist_ok=True)
+    if not os.access(args.out_dir, os.W_OK):
+        raise OSError(f"{args.out_dir}: output folder is not writable")
     summary = cartoonize_files(cartoonizer, jobs, args.out_dir, all_faces=args.all_faces,
                                paste_back=args.paste_back, overwrite=args.overwrite,
                                report=lambda line: print(line, file=sys.stderr))

@@ -4,8 +4,8 @@
 
     python -m tf_p2c preprocess --data_path photos/ --save_path dataset/trainA --workers 8
     python -m tf_p2c preprocess --data_path photos/ --save_path faces/ --format tfrecord --shards 16
-    python -m tf_p2c data-service dispatcher --port 5050
-    python -m tf_p2c data-service worker --dispatcher HOST:5050 --worker-address $(hostname):%port%
+    python -m tf_p2c data-service dispatcher --host $(hostname) --port 5050
+    python -m tf_p2c data-service worker --dispatcher HOST:5050 --host $(hostname)
     python -m tf_p2c preprocess --data_path /shared/photos --save_path faces/ --dispatcher HOST:5050
 """
 
@@ -51,8 +51,8 @@ def _add_preprocess(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--shards", type=int, default=1, help="TFRecord shards per run")
     p.add_argument("--workers", type=int, default=None, help="parallel photos per process (default: CPU count)")
     p.add_argument("--processes", type=int, default=1,
-                   help="run the per-photo work in N worker processes on this machine (tf.data service on "
-                        "loopback); threads of one process share Python's GIL")
+                   help="run the per-photo work in N worker processes on this machine (child processes on "
+                        "pipes, no network port); threads of one process share Python's GIL")
     p.add_argument("--dispatcher", default=None, metavar="HOST:PORT",
                    help="run the per-photo work on tf.data service workers")
     p.add_argument("--mask-path", dest="mask_path", default=None, help="PNG format: also write masks here")
@@ -67,16 +67,20 @@ def _add_data_service(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("data-service", help="run a tf.data service dispatcher or worker for preprocess")
     roles = p.add_subparsers(dest="role", required=True)
     d = roles.add_parser("dispatcher", help="start a dispatcher and serve until killed")
+    host_help = ("host name or address this server is reached at (default 127.0.0.1). TensorFlow listens on "
+                 "every interface whatever it says: with a loopback --host the command refuses to start while "
+                 "another network interface is up; anyone who reaches the port can run arbitrary graphs as this user")
+    d.add_argument("--host", default="127.0.0.1", help=host_help)
     d.add_argument("--port", type=int, default=5050)
     d.add_argument("--work-dir", dest="work_dir", default=None,
                    help="journal folder: a restarted dispatcher recovers its jobs")
     d.set_defaults(func=run_dispatcher_command)
     w = roles.add_parser("worker", help="start a preprocessing worker and serve until killed")
     w.add_argument("--dispatcher", required=True, metavar="HOST:PORT")
+    w.add_argument("--host", default="127.0.0.1", help=host_help)
     w.add_argument("--port", type=int, default=0, help="0 picks a free port")
     w.add_argument("--worker-address", dest="worker_address", default=None,
-                   help='address others reach this worker at, "%%port%%" = bound port (default 127.0.0.1:%%port%%)')
-    w.add_argument("--exit-with-parent", dest="exit_with_parent", action="store_true", help=argparse.SUPPRESS)
+                   help='address others reach this worker at, "%%port%%" = bound port (default HOST:%%port%%)')
     w.set_defaults(func=run_worker_command)
 
 
@@ -111,8 +115,13 @@ def run_dispatcher_command(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
     from tf_p2c.data import service
 
+    try:
+        service.check_exposure(args.host, args.port, "data-service dispatcher")
+    except service.ExposureError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     server = service.start_dispatcher(args.port, args.work_dir)
-    print(f"dispatcher serving at {server.target} (all interfaces); Ctrl-C to stop", flush=True)
+    print(f"dispatcher serving at {server.target} (listening on every interface); Ctrl-C to stop", flush=True)
     server.join()
     return EXIT_OK
 
@@ -122,16 +131,19 @@ def run_worker_command(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
     from tf_p2c.data import service
 
-    if args.exit_with_parent:  # started by `preprocess --processes`: never outlive the job
-        service.exit_with_parent()
-    server = service.start_worker(args.dispatcher, args.port, args.worker_address)
+    try:
+        service.check_exposure(args.host, args.port, "data-service worker")
+    except service.ExposureError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    server = service.start_worker(args.dispatcher, args.port, args.worker_address, args.host)
     print(f"worker registered with {args.dispatcher}; Ctrl-C to stop", flush=True)
     server.join()
     return EXIT_OK
 
 
 def main(argv=None) -> int:
-    """Runs only the data commands: ``python -m tf_p2c.data.cli preprocess ...`` (used for worker processes)."""
+    """Runs only the data commands: ``python -m tf_p2c.data.cli preprocess ...`` ."""
     parser = argparse.ArgumentParser(prog="python -m tf_p2c.data.cli")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

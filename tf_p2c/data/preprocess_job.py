@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import queue
-import re
 import threading
 import time
 import uuid
@@ -33,6 +32,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import numpy as np
 
 from tf_p2c import image_io
+from tf_p2c.atomic_write import TEMP_NAME_RE
 from tf_p2c.data import manifest as manifest_lib
 from tf_p2c.data.outputs import PngOutputs, TFRecordOutputs, output_stems
 
@@ -371,8 +371,8 @@ class JobConfig:
         shards: TFRecord shards per run.
         workers: parallel calls (default: CPU count).
         dispatcher: "HOST:PORT" of a tf.data service dispatcher, or None to run locally.
-        processes: > 1 runs the work in that many local worker processes (tf.data service on
-            loopback) instead of threads of this process; ignored with `dispatcher`.
+        processes: > 1 runs the work in that many local worker processes (children of this
+            one, connected by pipes; see `local_workers`) instead of threads of this process.
         mask_path: PNG format only: also write masks under this folder.
         progress: show a tqdm progress bar.
     """
@@ -429,6 +429,34 @@ def _validate(config: JobConfig) -> None:
         raise JobError(f"--seg-model {seg!r} is not a file")
     if config.face.segmenter == "original" and not seg:
         raise JobError("--segmenter original needs --seg-model PATH (the original's seg_model_384.pb)")
+    _check_output_folders(config)
+
+
+def _is_within(path: str, folder: str) -> bool:
+    """Whether real path `path` is `folder` or below it."""
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _check_output_folders(config: JobConfig) -> None:
+    """Refuses output folders where an output could land on an input, or that are not folders.
+
+    Outputs mirror the input names under the output folder, so an output folder equal to the
+    data folder, or holding it, can write over photos. One inside the data folder cannot: its
+    contents are never inputs (`_list_inputs`). Compared as real paths, so symlinks do not hide
+    an overlap.
+    """
+    data = os.path.realpath(config.data_path)
+    outputs = [("--save_path", config.save_path)] + ([("--mask-path", config.mask_path)] if config.mask_path else [])
+    for flag, folder in outputs:
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise JobError(f"{flag} {folder!r} exists and is not a folder")
+        real = os.path.realpath(folder)
+        if real == data:
+            raise JobError(f"{flag} {folder!r} is the --data_path folder: outputs would replace the photos")
+        if _is_within(data, real):
+            raise JobError(f"{flag} {folder!r} contains the --data_path folder: outputs could replace photos")
+    if config.mask_path and os.path.realpath(config.mask_path) == os.path.realpath(config.save_path):
+        raise JobError(f"--mask-path {config.mask_path!r} is the --save_path folder: masks would replace the crops")
 
 
 def _job_settings(config: JobConfig) -> dict:
@@ -458,14 +486,11 @@ def _check_job_file(save_path: str, settings: dict, has_outputs: bool) -> None:
                        f"{path}); use another --save_path")
 
 
-_TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # names made by our atomic writers
-
-
 def _remove_stale_temps(folder: str) -> None:
     """Deletes temp files a killed run left; safe because we hold the manifest lock."""
     for root, _, files in os.walk(folder):
         for name in files:
-            if _TEMP_RE.match(name):
+            if TEMP_NAME_RE.match(name):
                 try:
                     os.unlink(os.path.join(root, name))
                 except OSError:
@@ -476,7 +501,7 @@ def _list_inputs(data_path: str, exclude: Sequence[str]) -> list[str]:
     rels = image_io.list_images(data_path)
     prefixes = []
     for folder in exclude:
-        rel = os.path.relpath(os.path.abspath(folder), os.path.abspath(data_path)).replace(os.sep, "/")
+        rel = os.path.relpath(os.path.realpath(folder), os.path.realpath(data_path)).replace(os.sep, "/")
         if not rel.startswith(".."):
             prefixes.append(rel.rstrip("/") + "/")  # outputs inside the input tree are not inputs
     return [r for r in rels if not any(r.startswith(p) for p in prefixes)]
@@ -501,7 +526,10 @@ def run_preprocess(config: JobConfig) -> JobSummary:
     rels = _list_inputs(config.data_path, [config.save_path] + ([config.mask_path] if config.mask_path else []))
     if not rels:
         raise JobError(f"no images ({', '.join(image_io.IMAGE_EXTENSIONS)}) under {config.data_path}")
-    os.makedirs(config.save_path, exist_ok=True)
+    try:
+        os.makedirs(config.save_path, exist_ok=True)
+    except OSError as err:
+        raise JobError(f"--save_path {config.save_path!r}: cannot create the folder: {err.strerror or err}") from None
     manifest_path = os.path.join(config.save_path, manifest_lib.MANIFEST_NAME)
     try:
         writer = manifest_lib.ManifestWriter(manifest_path)
@@ -524,12 +552,7 @@ def run_preprocess(config: JobConfig) -> JobSummary:
                    for r in rels if r in done]
         writer.write(skipped)
         summary.skipped = len(skipped)
-        if pending and config.processes > 1:
-            from tf_p2c.data import service
-
-            with service.local_cluster(config.processes) as address:
-                _process(dataclasses.replace(config, dispatcher=address), pending, writer, summary)
-        elif pending:
+        if pending:
             _process(config, pending, writer, summary)
     summary.seconds = time.monotonic() - started
     return summary
@@ -558,12 +581,10 @@ def _process(config: JobConfig, pending: list[str], writer: manifest_lib.Manifes
         # Unique per run: a resumed run must never reuse (overwrite) an earlier run's shard name.
         run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
         outputs = TFRecordOutputs(config.save_path, run_id, len(pending), config.shards, writer.write)
-    dataset = build_dataset(paths, pending, config.face, workers, config.dispatcher)
     seen: set[str] = set()
     wanted = set(pending)
     with tqdm(total=len(pending), unit="photo", disable=not config.progress, dynamic_ncols=True) as bar:
-        for element in _iterate(dataset):
-            result = result_from_element(element)
+        for result in _results(config, paths, pending, workers):
             if result.input in seen or result.input not in wanted:
                 log.warning("ignoring a duplicate result for %s", result.input)
                 continue
@@ -583,6 +604,17 @@ def _process(config: JobConfig, pending: list[str], writer: manifest_lib.Manifes
         writer.write([manifest_lib.Record(r, "error", "no result came back from the workers; rerun to retry", -1)
                       for r in lost])
         summary.error += len(lost)
+
+
+def _results(config: JobConfig, paths: list[str], pending: list[str], workers: int) -> Iterator[FileResult]:
+    """Each pending photo's result, in completion order: local worker processes, or tf.data."""
+    if config.processes > 1 and not config.dispatcher:
+        from tf_p2c.data.local_workers import process_in_workers
+
+        yield from process_in_workers(paths, pending, config.face, config.processes)
+        return
+    for element in _iterate(build_dataset(paths, pending, config.face, workers, config.dispatcher)):
+        yield result_from_element(element)
 
 
 def _iterate(dataset) -> Iterator[dict]:

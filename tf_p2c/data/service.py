@@ -10,29 +10,89 @@ Workers must see the photos at the paths the job lists (a shared file system) an
 this module's `start_worker`, which registers the per-photo Python function the dataset graph
 calls (see `preprocess_job.register_process_function`): a stock tf.data worker cannot run it.
 
-Network: TensorFlow's servers listen on every interface (no bind-address option exists in
-`DispatcherConfig`/`WorkerConfig`) and speak unauthenticated gRPC. A worker advertises
-``--worker-address`` (default ``127.0.0.1:<port>``), so a default setup only works on one
-machine; across machines, pass the worker's reachable host name, and keep the ports behind a
-firewall or on a private network.
+Network: TensorFlow (2.21) binds its servers to every interface: `DispatcherConfig` and
+`WorkerConfig` have a port but no bind address (`WorkerConfig.worker_address` is only the address
+the worker *advertises*), and the C++ server listens on 0.0.0.0:<port> whatever is asked. The
+servers speak unauthenticated gRPC, and whoever reaches a port can make the workers run any
+dataset graph, which can read and write files as the user running them. So `check_exposure`
+refuses to start a server meant for loopback (``--host 127.0.0.1``, the default) while another
+network interface is up; a non-loopback ``--host`` is the operator's statement that the port may
+be reached from the network. (`preprocess --processes` does not use this module: its workers are
+child processes on pipes, see `local_workers.py`.)
 """
 
 from __future__ import annotations
 
-import contextlib
+import ipaddress
 import logging
 import os
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from typing import Iterator, Optional
+from typing import Optional
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DISPATCHER_PORT = 5050
 PROTOCOL = "grpc"
+
+
+DEFAULT_HOST = "127.0.0.1"
+_IFF_LOOPBACK = 0x8
+
+
+class ExposureError(ValueError):
+    """A server meant for loopback would be reachable from the network; the message is one line."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine's loopback interface only ("localhost", 127.x, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def network_interfaces_up() -> list[str]:
+    """Names of this machine's network interfaces other than loopback that are not down (Linux).
+
+    Raises:
+        OSError: the interfaces cannot be listed (not Linux): callers must assume exposure.
+    """
+    up = []
+    for name in sorted(os.listdir("/sys/class/net")):
+        base = os.path.join("/sys/class/net", name)
+        try:
+            with open(os.path.join(base, "flags"), encoding="ascii") as f:
+                flags = int(f.read(32).strip(), 16)
+            with open(os.path.join(base, "operstate"), encoding="ascii") as f:
+                state = f.read(32).strip()
+        except (OSError, ValueError):
+            continue  # an interface that vanished while listed
+        if not flags & _IFF_LOOPBACK and state != "down":
+            up.append(name)
+    return up
+
+
+def check_exposure(host: str, port: int, what: str) -> None:
+    """Refuses to start a server meant for loopback (`host`) on a machine where it would not be.
+
+    TensorFlow's servers listen on every interface whatever the configuration, so "loopback only"
+    holds only while no other interface is up.
+
+    Raises:
+        ExposureError: `host` is loopback and another interface is up (or cannot be checked).
+    """
+    if not is_loopback(host):
+        return  # the operator asked for a network-reachable server
+    try:
+        interfaces = network_interfaces_up()
+    except OSError:
+        interfaces = ["(cannot list the network interfaces)"]
+    if interfaces:
+        raise ExposureError(
+            f"{what}: TensorFlow cannot bind tf.data service to {host}: it listens on every interface, so port "
+            f"{port or '(any)'} would be reachable through {', '.join(interfaces)} by anyone, who could run "
+            "arbitrary graphs as this user; pass --host with this machine's network address to accept that")
 
 
 def service_address(dispatcher: str) -> str:
@@ -92,14 +152,16 @@ def start_dispatcher(port: int = DEFAULT_DISPATCHER_PORT, work_dir: Optional[str
     return server
 
 
-def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] = None):
+def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] = None, host: str = DEFAULT_HOST):
     """Registers the job's per-photo function, then starts a worker server in this process.
 
     Args:
         dispatcher: "HOST:PORT" of the dispatcher.
         port: port to listen on (0 picks a free one).
         worker_address: address the dispatcher and clients use to reach this worker;
-            "%port%" is replaced by the bound port. Default "127.0.0.1:%port%" (one machine).
+            "%port%" is replaced by the bound port. Default "<host>:%port%".
+        host: the host name or address this worker is reached at (it listens on every
+            interface whatever this says; see `check_exposure`).
 
     Returns:
         The started `tf.data.experimental.service.WorkerServer` (``.join()`` blocks).
@@ -112,7 +174,7 @@ def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] =
     address = dispatcher.split("://", 1)[-1]
     config = tf.data.experimental.service.WorkerConfig(
         dispatcher_address=address,
-        worker_address=worker_address or "127.0.0.1:%port%",
+        worker_address=worker_address or f"{_bracketed(host)}:%port%",
         port=port,
         protocol=PROTOCOL,
     )
@@ -121,72 +183,6 @@ def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] =
     return server
 
 
-def exit_with_parent(poll_s: float = 1.0) -> None:
-    """Ends this process (os._exit) once its parent is gone; for workers of `local_cluster`."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_s)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-@contextlib.contextmanager
-def local_cluster(num_workers: int) -> Iterator[str]:
-    """A dispatcher in this process and `num_workers` worker processes on loopback.
-
-    Python holds one lock per process (the GIL), so threads of one process scale poorly on the
-    per-photo work; worker processes do not share it.
-
-    Args:
-        num_workers: worker processes to start.
-
-    Yields:
-        The dispatcher's "HOST:PORT", for `distribute`.
-    """
-    dispatcher = start_dispatcher(port=0)
-    address = dispatcher.target.split("://", 1)[-1]
-    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
-               PYTHONPATH=os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
-    procs: list[subprocess.Popen] = []
-    logs = []
-    stop = threading.Event()
-    try:
-        for i in range(num_workers):
-            log_file = tempfile.TemporaryFile(mode="w+")
-            logs.append(log_file)
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "tf_p2c.data.cli", "data-service", "worker", "--dispatcher", address,
-                 "--exit-with-parent"],
-                env=env, stdout=subprocess.DEVNULL, stderr=log_file))
-        threading.Thread(target=_supervise, args=(procs, logs, stop), name="local-workers", daemon=True).start()
-        yield address
-    finally:
-        stop.set()
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        for f in logs:
-            f.close()
-        with contextlib.suppress(Exception):
-            dispatcher._stop()  # noqa: SLF001 - the only way to free the port before exit
-
-
-def _supervise(procs: list[subprocess.Popen], logs: list, stop: threading.Event) -> None:
-    """Stops the job if every local worker died: the service client would otherwise wait forever."""
-    while not stop.wait(1.0):
-        if all(p.poll() is not None for p in procs):
-            tail = ""
-            with contextlib.suppress(Exception):
-                logs[0].seek(0)
-                tail = "".join(logs[0].readlines()[-5:])
-            sys.stderr.write(f"preprocess: error: every local worker process exited; last output:\n{tail}\n")
-            sys.stderr.flush()
-            os._exit(1)  # the manifest is flushed line by line: the next run resumes
+def _bracketed(host: str) -> str:
+    """An IPv6 literal in brackets, as HOST:PORT needs; other hosts as they are."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

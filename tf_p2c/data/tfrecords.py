@@ -25,12 +25,12 @@ renamed into place when complete, so a ``*.tfrecord`` file is always whole.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
+
+from tf_p2c.atomic_write import AtomicFile
 
 SHARD_SUFFIX = ".tfrecord"
 
@@ -137,9 +137,8 @@ class AtomicShardWriter:
 
     def __init__(self, path: str):
         self.path = path
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-        os.close(fd)
+        self._target = AtomicFile(path)
+        self._tmp = self._target.tmp
         self._writer: Optional[tf.io.TFRecordWriter] = tf.io.TFRecordWriter(self._tmp)
         self.count = 0
 
@@ -153,17 +152,14 @@ class AtomicShardWriter:
         assert self._writer is not None, "shard already closed"
         self._writer.close()
         self._writer = None
-        with open(self._tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(self._tmp, self.path)
+        self._target.commit()
 
     def abort(self) -> None:
         """Drops the shard."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)
+        self._target.abort()
 
     def __enter__(self) -> "AtomicShardWriter":
         return self

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import zipfile
 
+from tf_p2c import atomic_write
 from tf_p2c.face.segmentation import SELFIE_SHA256, default_selfie_path
 
 WHEEL_REQUIREMENT = "mediapipe==0.10.21"
@@ -50,11 +51,7 @@ def extract_from_wheel(wheel: str, dest: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     if digest != SELFIE_SHA256:
         raise ValueError(f"{MEMBER} in {wheel} has sha256 {digest}, expected {SELFIE_SHA256}")
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    tmp = dest + ".part"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, dest)
+    atomic_write.write_bytes(dest, data)
     return dest
 
 

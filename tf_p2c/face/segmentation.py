@@ -25,6 +25,29 @@ import numpy as np
 ORIGINAL_INPUT = "input_1:0"
 ORIGINAL_OUTPUT = "sigmoid/Sigmoid:0"
 ORIGINAL_SIZE = 384
+# Largest segmentation model file read (seg_model_384.pb is about 6 MB, the selfie model 250 kB).
+MAX_MODEL_BYTES = 256 * 1024 * 1024
+
+
+class SegmenterLoadError(ValueError):
+    """A segmentation model file that cannot be used; the message is one line naming the file."""
+
+
+def _read_model(path: str) -> bytes:
+    from tf_p2c.image_io import ImageReadError, read_file
+
+    try:
+        return read_file(path, MAX_MODEL_BYTES)
+    except ImageReadError as err:
+        raise SegmenterLoadError(f"segmentation model {path}: {err}") from None
+
+
+def _check_image_tensor(path: str, what: str, shape, dtype_ok: bool, channels: int) -> None:
+    """A (batch, H, W, channels) float tensor, sizes open or fixed; else SegmenterLoadError."""
+    dims = list(shape) if shape is not None else None
+    if not dtype_ok or dims is None or len(dims) != 4 or dims[3] not in (None, -1, channels):
+        raise SegmenterLoadError(
+            f"segmentation model {path}: {what} has shape {dims}, expected a float (batch, H, W, {channels}) image")
 
 SELFIE_FILE = "selfie_segmentation.tflite"
 # sha256 of the file inside mediapipe-0.10.21's wheel; checked by the installer and the loader.
@@ -80,20 +103,36 @@ class OriginalSegmenter:
 
         if not os.path.isfile(model_path):
             raise FileNotFoundError(f"Segmentation graph not found: {model_path}")
+        data = _read_model(model_path)
         graph_def = tf.compat.v1.GraphDef()
-        with open(model_path, "rb") as f:
-            graph_def.ParseFromString(f.read())
+        try:
+            graph_def.ParseFromString(data)
+        except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
+            raise SegmenterLoadError(
+                f"segmentation model {model_path}: not a TensorFlow frozen graph (.pb), cannot parse it") from None
 
         def _import() -> None:
             tf.compat.v1.import_graph_def(graph_def, name="")
 
         # wrap_function turns the TF1 graph into a TF2 concrete function; prune keeps only
         # the path from the input placeholder to the mask.
-        wrapped = tf.compat.v1.wrap_function(_import, [])
-        self._fn = wrapped.prune(
-            feeds=wrapped.graph.get_tensor_by_name(input_name),
-            fetches=wrapped.graph.get_tensor_by_name(output_name),
-        )
+        try:
+            wrapped = tf.compat.v1.wrap_function(_import, [])
+            feed = wrapped.graph.get_tensor_by_name(input_name)
+            fetch = wrapped.graph.get_tensor_by_name(output_name)
+        except Exception as err:  # noqa: BLE001 - a graph that parses but is not the model
+            reason = " ".join(str(err).split())[:200]
+            raise SegmenterLoadError(
+                f"segmentation model {model_path}: no {input_name} -> {output_name} graph ({reason})") from None
+        _check_image_tensor(model_path, f"input {input_name}", feed.shape.as_list() if feed.shape.rank else None,
+                            feed.dtype == tf.float32, 3)
+        _check_image_tensor(model_path, f"output {output_name}", fetch.shape.as_list() if fetch.shape.rank else None,
+                            fetch.dtype.is_floating, 1)
+        try:
+            self._fn = wrapped.prune(feeds=feed, fetches=fetch)
+        except Exception as err:  # noqa: BLE001 - the output does not depend on the input alone
+            reason = " ".join(str(err).split())[:200]
+            raise SegmenterLoadError(f"segmentation model {model_path}: cannot cut the graph ({reason})") from None
         self._tf = tf
 
     def __call__(self, crop: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
@@ -128,11 +167,24 @@ class SelfieSegmenter:
                 "with: python -m tf_p2c.face.install_models"
             )
         self.model_path = path
-        self._interp = Interpreter(model_path=path, num_threads=num_threads)
-        self._interp.allocate_tensors()
-        inp = self._interp.get_input_details()[0]
+        try:
+            self._interp = Interpreter(model_content=_read_model(path), num_threads=num_threads)
+            self._interp.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            reason = " ".join(str(err).split())[:200]
+            raise SegmenterLoadError(f"segmentation model {path}: LiteRT cannot load it ({reason})") from None
+        inputs, outputs = self._interp.get_input_details(), self._interp.get_output_details()
+        if len(inputs) != 1 or not outputs:
+            raise SegmenterLoadError(f"segmentation model {path}: {len(inputs)} inputs and {len(outputs)} outputs, "
+                                     "expected one image in and a mask out")
+        inp, out = inputs[0], outputs[0]
+        _check_image_tensor(path, "input", inp["shape"].tolist(), inp["dtype"] == np.float32, 3)
+        _check_image_tensor(path, "output", out["shape"].tolist(), out["dtype"] == np.float32, 1)
+        if inp["shape"][1] != inp["shape"][2] or list(out["shape"][1:3]) != list(inp["shape"][1:3]):
+            raise SegmenterLoadError(f"segmentation model {path}: input {inp['shape'].tolist()} and output "
+                                     f"{out['shape'].tolist()}, expected a square image in and a mask of its size out")
         self._in, self._size = inp["index"], int(inp["shape"][1])
-        self._out = self._interp.get_output_details()[0]["index"]
+        self._out = out["index"]
 
     def __call__(self, crop: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         h, w = crop.shape[:2]
