@@ -70,18 +70,20 @@ class AtomicFile:
 
     Args:
         path: final file path; its folder is created (with the umask's mode) if needed.
+        suffix: the temporary name's ending (a writer that checks extensions, such as Keras'
+            `model.save`, needs its own, e.g. `.tmp.keras`).
 
     Attributes:
         path: the final path.
         tmp: the temporary file's path (exists, empty, until something writes to it).
     """
 
-    def __init__(self, path: PathLike):
+    def __init__(self, path: PathLike, suffix: str = TEMP_SUFFIX):
         self.path = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(self.path) + ".",
-                                        suffix=TEMP_SUFFIX)
+                                        suffix=suffix)
         os.close(fd)
         self._done = False
 
@@ -118,9 +120,9 @@ class AtomicFile:
 
 
 @contextlib.contextmanager
-def atomic_path(path: PathLike) -> Iterator[str]:
+def atomic_path(path: PathLike, suffix: str = TEMP_SUFFIX) -> Iterator[str]:
     """Yields a temporary path to write; on leaving the block it replaces `path` (or, on error, is deleted)."""
-    with AtomicFile(path) as target:
+    with AtomicFile(path, suffix) as target:
         yield target.tmp
 
 

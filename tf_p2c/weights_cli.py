@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 
 def register(subparsers) -> None:
@@ -73,17 +72,10 @@ def run_convert(args) -> int:
 
 def save_keras_atomic(model, path: str) -> None:
     """Saves to a temporary file beside `path`, then renames: never a half-written model."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=directory, prefix=".tmp-")
-    os.close(fd)
-    try:
+    from tf_p2c.atomic_write import atomic_path
+
+    with atomic_path(path, suffix=".tmp.keras") as tmp:
         model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def run_info(args) -> int:

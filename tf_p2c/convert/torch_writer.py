@@ -20,6 +20,8 @@ import zipfile
 
 import numpy as np
 
+from tf_p2c.atomic_write import atomic_open
+
 __all__ = ["save_torch_checkpoint"]
 
 _STORAGE_TYPES = {np.dtype("float32"): "FloatStorage", np.dtype("int64"): "LongStorage"}
@@ -138,31 +140,11 @@ def save_torch_checkpoint(networks: dict[str, dict[str, np.ndarray]], path) -> N
 
     The file appears whole or not at all (temporary file, then rename).
     """
-    import io
-
     payload, storages = _pickle_checkpoint(networks)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        _aligned_entry(archive, f"{_TOP}/data.pkl", payload)
-        _aligned_entry(archive, f"{_TOP}/byteorder", b"little")
-        for key, array in enumerate(storages):
-            _aligned_entry(archive, f"{_TOP}/data/{key}", array.tobytes())
-        _aligned_entry(archive, f"{_TOP}/version", b"3\n")
-    _write_atomically(os.fspath(path), buffer.getvalue())
-
-
-def _write_atomically(path, data):
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_open(os.fspath(path)) as handle:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+            _aligned_entry(archive, f"{_TOP}/data.pkl", payload)
+            _aligned_entry(archive, f"{_TOP}/byteorder", b"little")
+            for key, array in enumerate(storages):
+                _aligned_entry(archive, f"{_TOP}/data/{key}", array.tobytes())
+            _aligned_entry(archive, f"{_TOP}/version", b"3\n")
