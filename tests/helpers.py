@@ -303,3 +303,17 @@ def original_keys(file: str, network: str) -> list[tuple[str, tuple, str]]:
         (r["key"], () if r["shape"] == "scalar" else tuple(int(d) for d in r["shape"].split("x")), r["dtype"])
         for r in rows
     ]
+
+
+def rename_onnx_initializers(model, name=lambda index, old: f"onnx::Param_{1000 + index}"):
+    """Renames every initializer of an ONNX model in place (as exporters that number tensors do)."""
+    graph = model.graph
+    for index, tensor in enumerate(graph.initializer):
+        old, new = tensor.name, name(index, tensor.name)
+        for node in graph.node:
+            node.input[:] = [new if n == old else n for n in node.input]
+        for value in (*graph.input, *graph.output, *graph.value_info):
+            if value.name == old:
+                value.name = new
+        tensor.name = new
+    return model

@@ -15,6 +15,7 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
+from helpers import rename_onnx_initializers as rename_initializers
 from tf_p2c.convert.state_dict import WeightsError
 from tf_p2c.weights import load_generator
 
@@ -30,23 +31,6 @@ def io():
 
 def _load(exporter):
     return onnx.load(os.path.join(FIXTURES, EXPORTS[exporter][0]))
-
-
-def _rename_tensor(graph, old, new):
-    for node in graph.node:
-        node.input[:] = [new if name == old else name for name in node.input]
-        node.output[:] = [new if name == old else name for name in node.output]
-    for value in (*graph.input, *graph.output, *graph.value_info):
-        if value.name == old:
-            value.name = new
-
-
-def rename_initializers(model, name=lambda i, old: f"onnx::Param_{1000 + i}"):
-    for i, tensor in enumerate(model.graph.initializer):
-        new = name(i, tensor.name)
-        _rename_tensor(model.graph, tensor.name, new)
-        tensor.name = new
-    return model
 
 
 def _initializer(model, name):
