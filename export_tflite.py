@@ -6,7 +6,8 @@ SavedModel and ONNX, checks each against the Keras model, and writes report.json
         [--img-size 256] [--formats fp32 fp16 dynamic_int8 int8 uint8 savedmodel onnx]
 
 Everything is written to a temporary folder beside --out-dir and renamed at the end; a format
-that fails its quality threshold stops the export with a non-zero exit and no --out-dir.
+that fails its quality threshold, or Ctrl-C, stops the export with a non-zero exit and no
+--out-dir. --overwrite replaces only this export's own files in an existing --out-dir.
 See docs/export.md.
 """
 
@@ -34,7 +35,7 @@ def parse_args(argv=None):
                         help="generator layers whose convolutions stay float in the int8 model "
                              "(default: ConvBlock1_conv HourGlass1 ConvBlock2_conv; none given: every one int8)")
     parser.add_argument("--threads", type=int, default=2, help="threads for LiteRT / ONNX Runtime checks")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out-dir")
+    parser.add_argument("--overwrite", action="store_true", help="write into an existing --out-dir, replacing only the export's own files")
     parser.add_argument("--optimize-onnx", action="store_true",
                         help="run tf2onnx's transpose optimizer on the ONNX (adds minutes)")
     return parser.parse_args(argv)
@@ -42,6 +43,14 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # the export cleans up its temporary folders on the way out
+        print(f"export_tflite.py: interrupted; nothing written to {args.out_dir}", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
     from tf_p2c.quiet_import import quiet_tensorflow_imports
 
     quiet_tensorflow_imports()

@@ -68,6 +68,14 @@ def build_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C before training began, or a second one during a step
+        print("train_keras.py: interrupted; nothing saved since the last checkpoint", file=sys.stderr)
+        return 130
+
+
+def _run(args):
     from tf_p2c.quiet_import import quiet_tensorflow_imports
 
     quiet_tensorflow_imports()
@@ -76,10 +84,13 @@ def main(argv=None):
     except ValueError as error:
         print(f"train_keras.py: error: {error}", file=sys.stderr)
         return 2
-    from tf_p2c.training.loop import TrainingError, train
+    from tf_p2c.training.loop import TrainingError, TrainingInterrupted, train
 
     try:
         summary = train(config)
+    except TrainingInterrupted as error:
+        print(f"train_keras.py: {error}", file=sys.stderr)
+        return 130
     except (TrainingError, ValueError) as error:
         print(f"train_keras.py: error: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1

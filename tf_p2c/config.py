@@ -65,6 +65,40 @@ class ModelConfig:
         return cls(**values)
 
 
+# The discriminator's geometry lives here, free of Keras, so flags are checked before TensorFlow loads.
+def final_map_side(img_size: int, n_layers: int) -> int:
+    """Side of the logit map a discriminator of depth `n_layers` makes from `img_size` images,
+    or 0 when a layer gets a map too small for it (reflection padding needs a side of 2, the
+    4x4 convolutions a padded side of 4)."""
+    side = img_size
+    n_stride2 = n_layers - 2
+    for i in range(n_stride2 + 2):  # the stride-2 convs, the stride-1 conv, the final conv
+        if side < 2:
+            return 0
+        stride = 2 if i < n_stride2 else 1
+        side = (side + 2 - 4) // stride + 1
+    return max(side, 0)
+
+
+def discriminator_fit_problem(img_size: int, n_layers: int) -> str | None:
+    """None when images of `img_size` suit a discriminator of depth `n_layers`, else what to
+    change: "needs images of at least 96 px (at 64 px the deepest that fits has 6 layers)"."""
+    if final_map_side(img_size, n_layers) >= 1:
+        return None
+    deepest = max((n for n in range(3, n_layers) if final_map_side(img_size, n) >= 1), default=None)
+    least = img_size
+    while final_map_side(least, n_layers) < 1:
+        least += 16  # image sides are multiples of 16
+    return (f"needs images of at least {least} px"
+            + (f" (at {img_size} px the deepest that fits has {deepest} layers)" if deepest else ""))
+
+
+def check_discriminator_fits(img_size: int, n_layers: int) -> None:
+    """Raises a one-line ValueError when `img_size` is too small for `n_layers` layers."""
+    problem = discriminator_fit_problem(img_size, n_layers)
+    if problem:
+        raise ValueError(f"a {n_layers}-layer discriminator {problem}; got img_size={img_size}")
+
 PRESETS: dict[str, ModelConfig] = {
     # The released photo2cartoon model.
     "photo2cartoon": ModelConfig(),

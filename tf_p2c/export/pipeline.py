@@ -2,7 +2,9 @@
 
 Everything is written into a temporary sibling directory of `out_dir` and renamed to
 `out_dir` only when every format converted and passed its threshold, so an `out_dir` that
-exists is always complete. Files:
+exists is always complete. With `overwrite` and an existing `out_dir`, only the files this
+export writes replace their namesakes there (one rename each); anything else in it stays. No
+input (weights, reference ONNX, calibration photos) may lie inside `out_dir`. Files:
 
     photo2cartoon_fp32.tflite  photo2cartoon_fp16.tflite  photo2cartoon_dynamic_int8.tflite
     photo2cartoon_int8.tflite  photo2cartoon_uint8.tflite  saved_model/  photo2cartoon.onnx
@@ -28,6 +30,7 @@ import numpy as np
 
 from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
+from tf_p2c.interrupt import deferred_sigint
 
 TFLITE_QUANT = {"fp32": None, "fp16": "fp16", "dynamic_int8": "dynamic_int8", "int8": "int8"}
 FORMATS = ("fp32", "fp16", "dynamic_int8", "int8", "uint8", "savedmodel", "onnx")
@@ -92,6 +95,32 @@ def _load_model(weights, img_size):
 def _check_size(img_size):
     if img_size is not None and (int(img_size) != img_size or img_size < 16 or img_size % 16):
         raise ExportError(f"--img-size must be a positive multiple of 16 (each hourglass pools 4 times), got {img_size}")
+
+
+def _check_inputs_outside(out_dir, **inputs):
+    """Refuses inputs inside the output folder: the export would write over them."""
+    real_out = os.path.realpath(out_dir)
+    for flag, path in inputs.items():
+        if not isinstance(path, (str, os.PathLike)):
+            continue
+        real = os.path.realpath(os.fspath(path))
+        if os.path.commonpath([real, real_out]) == real_out:
+            raise ExportError(f"--{flag.replace('_', '-')} {path} lies inside the output folder {out_dir}; "
+                              "choose an --out-dir that holds no input")
+
+
+def _replace_outputs(staging, out_dir):
+    """Moves every entry of `staging` into the existing `out_dir`, replacing its namesake (the
+    old one is moved aside first, as `saved_model/` is a folder); nothing else is touched."""
+    trash = tempfile.mkdtemp(prefix=".replaced-", dir=out_dir)
+    try:
+        for name in sorted(os.listdir(staging)):
+            target = os.path.join(out_dir, name)
+            if os.path.lexists(target):
+                os.rename(target, os.path.join(trash, name))
+            os.rename(os.path.join(staging, name), target)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _reference(reference_onnx, size, images, num_threads):
@@ -197,7 +226,8 @@ def export_all(
         num_threads: threads for LiteRT and ONNX Runtime.
         latency_repeats: timed runs per format (median reported).
         eval_count: face crops (of sample variants 8..) used for the quality figures.
-        overwrite: replace an existing `out_dir`.
+        overwrite: write into an existing `out_dir`, replacing only the files this export
+            writes (the names above); other files there are kept.
         enforce_thresholds: False reports failures in the table and `report.json` (status
             `FAIL ...`) but still writes `out_dir` (benchmarks); True raises.
         optimize_onnx_transposes: run tf2onnx's transpose optimizer (see `onnx.convert_onnx`):
@@ -223,8 +253,11 @@ def export_all(
         raise ExportError(f"unknown format(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(FORMATS)}")
     _check_size(img_size)
     out_dir = os.path.abspath(os.fspath(out_dir))
+    _check_inputs_outside(out_dir, weights=weights, reference_onnx=reference_onnx, calibration_dir=calibration_dir)
     if os.path.exists(out_dir) and not overwrite:
         raise ExportError(f"{out_dir} already exists (pass overwrite=True / --overwrite to replace it)")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ExportError(f"{out_dir} exists and is not a folder")
     parent = os.path.dirname(out_dir)
     if not os.path.isdir(parent):
         raise ExportError(f"{parent}: parent directory of the output does not exist")
@@ -265,18 +298,18 @@ def export_all(
         failures = [row["status"][len("FAIL "):] for row in report["formats"].values() if row["status"] != "ok"]
         if failures and enforce_thresholds:
             raise ExportError("export failed its quality thresholds: " + "; ".join(failures))
-        if os.path.exists(out_dir):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.old-", dir=parent)
-            os.rename(out_dir, os.path.join(old, "x"))
-            os.rename(staging, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(staging, out_dir)
+        # Ctrl-C waits for the renames (no half-replaced output); once they are done, so is the export.
+        with deferred_sigint(reraise=False):
+            if os.path.exists(out_dir):
+                _replace_outputs(staging, out_dir)
+            else:
+                os.rename(staging, out_dir)
         log(f"wrote {out_dir}")
         return report
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        with deferred_sigint():
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,

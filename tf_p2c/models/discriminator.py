@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from tf_p2c.config import check_discriminator_fits
 from tf_p2c.layers import CAMAttention, ReflectionPadding2D, SpectralNorm
 from tf_p2c.models.torch_init import init_like_torch
 
@@ -38,6 +39,8 @@ def build_discriminator(ndf: int = 32, n_layers: int = 7, img_size: int | None =
     """
     if n_layers < 3:
         raise ValueError(f"n_layers must be at least 3. Received: n_layers={n_layers}")
+    if img_size is not None:
+        check_discriminator_fits(img_size, n_layers)
     inputs = keras.Input((img_size, img_size, 3), name="input")
     x = inputs
     # The original's nn.Sequential holds [pad, conv, LeakyReLU] triples, so conv i sits at 3*i + 1.

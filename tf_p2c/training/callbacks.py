@@ -95,6 +95,10 @@ class ProgressCallback(Callback):
     def on_step_end(self, step, logs):
         self.bar.update(step, [(k, logs[k]) for k in PROGRESS_KEYS if k in logs])
 
+    def on_train_end(self, step):
+        if step < self.total_steps:  # stopped early: end the bar's line before what follows
+            self.bar.update(step, finalize=True)
+
 
 def _metadata(plugin: str):
     from tensorflow.core.framework import summary_pb2

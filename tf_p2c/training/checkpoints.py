@@ -4,27 +4,140 @@ A `tf.train.CheckpointManager` writes `ckpt-N.index` / `ckpt-N.data-*` and then 
 small `checkpoint` state file atomically (write to a temporary file, rename), so the latest
 checkpoint it names is always complete: a run killed during a save resumes from the previous one.
 The data order is reproduced from (seed, step): `make_unpaired_dataset(..., skip_steps=step)`.
+
+Resuming does not trust the state file alone: `find_resume_checkpoint` looks at the
+`ckpt-N.index` files themselves and takes the newest one whose every tensor reads, so a lost or
+garbled state file or a truncated newest checkpoint falls back (with a warning) instead of
+silently restarting from step 0 over the run.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import tempfile
 
 import tensorflow as tf
 
 from tf_p2c.training.config import MODEL_FIELDS_CHECKED_ON_RESUME, TrainConfig
 
-__all__ = [
-    "CheckpointMismatchError", "TrainingCheckpoint", "check_resume_config", "load_run_config", "load_run_networks",
-]
+__all__ = ["CheckpointMismatchError", "TrainingCheckpoint", "UnreadableCheckpointError", "check_resume_config",
+           "checkpoint_prefixes", "find_resume_checkpoint", "load_run_config", "load_run_networks"]
 
 CONFIG_NAME = "config.json"
+STATE_NAME = "checkpoint"  # tf.train.CheckpointManager's state file
+_INDEX = re.compile(r"^ckpt-(\d+)\.index$")
+
+log = logging.getLogger(__name__)
 
 
 class CheckpointMismatchError(ValueError):
     """Flags that contradict the run being resumed; the message is one line."""
+
+
+class UnreadableCheckpointError(ValueError):
+    """A run whose checkpoints exist but none of which reads; the message is one line."""
+
+
+def checkpoint_prefixes(directory: str) -> list[str]:
+    """The `ckpt-N` prefixes that have an index file in `directory`, newest (highest N) first."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    numbered = [(int(m.group(1)), name[: -len(".index")]) for name in names if (m := _INDEX.match(name))]
+    return [os.path.join(directory, prefix) for _, prefix in sorted(numbered, reverse=True)]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+class _QuietTensorFlowLog:
+    """Holds back TensorFlow's Python warnings (its own report of a garbled state file)."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("tensorflow")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)
+
+
+def _state_problem(directory: str) -> str | None:
+    """Why the state file cannot be trusted ("missing", "not a checkpoint state file"), or None."""
+    if not os.path.exists(os.path.join(directory, STATE_NAME)):
+        return "missing"
+    try:
+        with _QuietTensorFlowLog():
+            state = tf.train.get_checkpoint_state(directory)
+    except Exception as error:  # noqa: BLE001 (bad UTF-8, an unreadable file)
+        return f"unreadable ({_first_line(error)})"
+    if state is None or not state.model_checkpoint_path:
+        return "not a checkpoint state file"
+    return None
+
+
+def _write_state(directory: str, latest: str, all_paths: list[str]) -> None:
+    """Writes the manager's state file naming `latest` (temporary file, then rename)."""
+    lines = [f'model_checkpoint_path: "{os.path.basename(latest)}"']
+    lines += [f'all_model_checkpoint_paths: "{os.path.basename(p)}"' for p in all_paths]
+    # With timestamps the manager counts these towards max_to_keep (without, it keeps them forever).
+    lines += [f"all_model_checkpoint_timestamps: {os.path.getmtime(p + '.index')}" for p in all_paths]
+    path = os.path.join(directory, STATE_NAME)
+    with open(path + ".tmp", "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def _unreadable(prefix: str) -> str | None:
+    """None when every tensor of checkpoint `prefix` reads back, else why not."""
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+        for key in reader.get_variable_to_shape_map():
+            reader.get_tensor(key)
+    except Exception as error:  # noqa: BLE001 (truncation shows as IndexError, DataLossError, ...)
+        return _first_line(error)
+    return None
+
+
+def find_resume_checkpoint(directory: str) -> str | None:
+    """The newest `ckpt-N` prefix in `directory` that reads completely; None when there is none.
+
+    Warns when it passes over unreadable newer checkpoints or a missing / garbled state file.
+
+    Raises:
+        UnreadableCheckpointError: checkpoint files exist (or the state file does) but none reads.
+    """
+    prefixes = checkpoint_prefixes(directory)
+    state = os.path.join(directory, STATE_NAME)
+    problem = _state_problem(directory)
+    if not prefixes:
+        if problem == "missing":
+            return None
+        raise UnreadableCheckpointError(
+            f"{state} is {problem or 'there'} but {directory} holds no ckpt-N.index file to resume from; "
+            "move the folder away or choose another --result_dir")
+    skipped = []
+    for prefix in prefixes:
+        reason = _unreadable(prefix)
+        if reason is None:
+            break
+        skipped.append(f"{os.path.basename(prefix)} ({reason})")
+    else:
+        state_note = f"; {state} is {problem}" if problem else ""
+        raise UnreadableCheckpointError(
+            f"no checkpoint in {directory} reads: {'; '.join(skipped)}{state_note}")
+    if problem:
+        log.warning("%s is %s; resuming from %s, the newest checkpoint that reads", state, problem,
+                    os.path.basename(prefix))
+    for note in skipped:
+        log.warning("skipping unreadable checkpoint %s; resuming from %s", note, os.path.basename(prefix))
+    return prefix
 
 
 def load_run_config(run_dir: str):
@@ -64,14 +177,16 @@ class TrainingCheckpoint:
     def __init__(self, trainer, directory: str, seed: int = 0, max_to_keep: int = 3, chief: bool = True):
         self.trainer = trainer
         self.directory = directory
+        self.chief, self.max_to_keep = chief, max_to_keep
         self.seed = tf.Variable(int(seed), dtype=tf.int64, trainable=False, name="data_seed")
         objects = dict(trainer.networks)
         self.checkpoint = tf.train.Checkpoint(
             **objects, g_optimizer=trainer.g_optimizer, d_optimizer=trainer.d_optimizer,
             step=trainer.step, data_seed=self.seed)
         write_dir = directory if chief else tempfile.mkdtemp(prefix="tf_p2c_worker_ckpt_")
-        self.manager = tf.train.CheckpointManager(self.checkpoint, write_dir, max_to_keep=max_to_keep,
-                                                  step_counter=trainer.step)
+        with _QuietTensorFlowLog():  # a garbled state file is reported by find_resume_checkpoint
+            self.manager = tf.train.CheckpointManager(self.checkpoint, write_dir, max_to_keep=max_to_keep,
+                                                      step_counter=trainer.step)
 
     @property
     def latest(self):
@@ -81,11 +196,25 @@ class TrainingCheckpoint:
         return self.manager.save(checkpoint_number=int(self.trainer.step.numpy()))
 
     def restore_latest(self) -> int:
-        """Restores the newest complete checkpoint; returns its step (0 when there is none)."""
-        path = self.manager.latest_checkpoint
+        """Restores the newest checkpoint that reads (see `find_resume_checkpoint`); returns its
+        step (0 when there is none)."""
+        return self.resume_from(find_resume_checkpoint(self.directory))
+
+    def resume_from(self, path: str | None) -> int:
+        """Restores `path` (None: nothing, step 0) and makes it the manager's latest, so that
+        later saves and their clean-up continue from it; returns the step."""
         if path is None:
             return 0
         self.restore(path)
+        if self.chief and self.manager.latest_checkpoint != path:
+            # The state file was missing, garbled or named a broken checkpoint: write one that
+            # names `path` and the older ones (which later saves then rotate out) and re-read it.
+            older = [p for p in reversed(checkpoint_prefixes(self.directory))
+                     if int(p.rsplit("-", 1)[1]) <= int(path.rsplit("-", 1)[1])]
+            _write_state(self.directory, path, older)
+            self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory,
+                                                      max_to_keep=self.max_to_keep,
+                                                      step_counter=self.trainer.step)
         return int(self.trainer.step.numpy())
 
     def restore(self, path: str) -> None:

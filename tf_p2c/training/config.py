@@ -7,7 +7,7 @@ import json
 import os
 from typing import Any
 
-from tf_p2c.config import ModelConfig, get_preset
+from tf_p2c.config import ModelConfig, discriminator_fit_problem, get_preset
 
 __all__ = ["MODEL_FIELDS_CHECKED_ON_RESUME", "LossWeights", "TrainConfig"]
 
@@ -68,6 +68,18 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0. Received: lr={self.lr}")
+        self._check_discriminators_fit()
+
+    def _check_discriminators_fit(self):
+        # Checked here, not in ModelConfig: generator-only configs (export, inference) may pair
+        # a small img_size with the default depths, which only the discriminators cannot take.
+        model = self.model
+        for which, flag, depth in (("global", "--n_dis", model.n_layers_global),
+                                   ("local", "--n_dis_local", model.n_layers_local)):
+            problem = discriminator_fit_problem(model.img_size, depth)
+            if problem:
+                raise ValueError(f"{flag} {depth} is too deep for --img_size {model.img_size}: the {which} "
+                                 f"discriminator {problem}; lower {flag} or raise --img_size")
 
     @property
     def run_dir(self) -> str:

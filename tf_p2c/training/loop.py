@@ -15,11 +15,16 @@ from tf_p2c.training.callbacks import (
     SampleGridCallback,
     TensorBoardCallback,
 )
+from tf_p2c.interrupt import StopRequest
 from tf_p2c.training.checkpoints import (
     CONFIG_NAME,
+    STATE_NAME,
     CheckpointMismatchError,
     TrainingCheckpoint,
+    UnreadableCheckpointError,
     check_resume_config,
+    checkpoint_prefixes,
+    find_resume_checkpoint,
     load_run_config,
     restore_networks,
 )
@@ -27,7 +32,7 @@ from tf_p2c.training.config import TrainConfig
 from tf_p2c.training.distribute import is_chief, make_strategy
 from tf_p2c.training.trainer import UGATIT
 
-__all__ = ["TrainingDivergedError", "TrainingError", "export_generator", "train"]
+__all__ = ["TrainingDivergedError", "TrainingError", "TrainingInterrupted", "export_generator", "train"]
 
 log = logging.getLogger(__name__)
 N_SAMPLES = 3  # images per domain in the sample grid
@@ -39,6 +44,28 @@ class TrainingError(RuntimeError):
 
 class TrainingDivergedError(TrainingError):
     """A non-finite loss."""
+
+
+class TrainingInterrupted(TrainingError):
+    """Ctrl-C: the run stopped after a whole step, with a checkpoint of it."""
+
+
+def _write_atomic(path: str, text: str) -> None:
+    with open(path + ".tmp", "w") as handle:
+        handle.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def _existing_run(run_dir: str, ckpt_dir: str) -> str | None:
+    """What shows that `run_dir` already holds a run (checkpoints, their state file, an
+    export), or None. The state file alone is not trusted: it may be lost or garbled."""
+    if checkpoint_prefixes(ckpt_dir):
+        return "checkpoints"
+    if os.path.exists(os.path.join(ckpt_dir, STATE_NAME)):
+        return f"checkpoints/{STATE_NAME}"
+    if os.path.exists(os.path.join(run_dir, "export", "genA2B.keras")):
+        return "export/genA2B.keras"
+    return None
 
 
 def _check_data_dir(path: str) -> None:
@@ -111,19 +138,19 @@ def export_generator(trainer: UGATIT, out_dir: str) -> str:
     model.set_weights([np.asarray(w) for w in trainer.networks["genA2B"].get_weights()])
     path = os.path.join(out_dir, "genA2B.keras")
     tmp = path + ".tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, path)
-    with open(os.path.join(out_dir, CONFIG_NAME), "w") as handle:
-        handle.write(trainer.config.model.to_json())
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    _write_atomic(os.path.join(out_dir, CONFIG_NAME), trainer.config.model.to_json())
     return path
 
 
 def _write_config(config: TrainConfig) -> None:
     os.makedirs(config.run_dir, exist_ok=True)
-    path = os.path.join(config.run_dir, CONFIG_NAME)
-    with open(path + ".tmp", "w") as handle:
-        handle.write(config.to_json())
-    os.replace(path + ".tmp", path)
+    _write_atomic(os.path.join(config.run_dir, CONFIG_NAME), config.to_json())
 
 
 def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | None = None) -> dict:
@@ -139,17 +166,31 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
         TrainingError: missing data, missing Face-ID weights, bad pretrained weights.
         CheckpointMismatchError: --resume with flags that contradict the saved run.
         TrainingDivergedError: a NaN/Inf loss (names the step and the last good checkpoint).
+        TrainingInterrupted: Ctrl-C; raised after the step in progress and a checkpoint of it.
+        UnreadableCheckpointError: --resume where checkpoints exist but none of them reads.
+
+    Nothing of an existing run is written over unless it is resumed: without --resume such a
+    run dir is refused, and --resume picks the newest checkpoint that reads (see
+    `checkpoints.find_resume_checkpoint`) before anything is written.
     """
     for split in ("trainA", "trainB"):
         _check_data_dir(config.data_dir(split))
     ckpt_dir = os.path.join(config.run_dir, "checkpoints")
-    has_checkpoint = tf.train.latest_checkpoint(ckpt_dir) is not None
+    existing = _existing_run(config.run_dir, ckpt_dir)
+    resume_from = None
     if config.resume:
         saved = load_run_config(config.run_dir)
         if saved is not None:
             check_resume_config(saved, config)
-    elif has_checkpoint:
-        raise TrainingError(f"{config.run_dir} already holds checkpoints: pass --resume, or choose another --result_dir")
+        try:
+            resume_from = find_resume_checkpoint(ckpt_dir)
+        except UnreadableCheckpointError as error:
+            raise TrainingError(f"--resume: {error}") from None
+        if resume_from is None and existing is not None:
+            raise TrainingError(f"--resume: {config.run_dir} holds {existing} but no checkpoint to resume from; "
+                                "choose another --result_dir")
+    elif existing is not None:
+        raise TrainingError(f"{config.run_dir} already holds {existing}: pass --resume, or choose another --result_dir")
 
     if config.mixed_precision:
         import keras
@@ -168,7 +209,7 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
     trainer = UGATIT(config, face_id=face_id, strategy=strategy)
     checkpoint = TrainingCheckpoint(trainer, ckpt_dir, seed=config.seed, max_to_keep=config.keep_checkpoints,
                                     chief=chief)
-    start = checkpoint.restore_latest() if config.resume else 0
+    start = checkpoint.resume_from(resume_from)
     if start == 0 and config.pretrained_weights:
         loaded = _load_pretrained(trainer, config.pretrained_weights)
         log.info("initialised %s from %s", ", ".join(loaded), config.pretrained_weights)
@@ -200,26 +241,40 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
     step, logs = start, {}
     stop = config.iteration if max_steps is None else min(config.iteration, start + max_steps)
     iterator = iter(dataset)
-    while step < stop:
-        real_a, real_b = next(iterator)
-        logs = {k: float(v) for k, v in trainer.train_step(real_a, real_b).items()}
-        step += 1
-        if not all(math.isfinite(v) for v in logs.values()):
-            bad = sorted(k for k, v in logs.items() if not math.isfinite(v))
-            raise TrainingDivergedError(
-                f"non-finite loss at step {step} ({', '.join(bad[:4])}); last good checkpoint: "
-                f"{checkpoint.latest or 'none'} (resume from it with a lower --lr)")
-        if step % config.save_freq == 0 or step == stop:
-            checkpoint.save()
-        if chief:
+    saved_step = start
+    with StopRequest() as interrupt:
+        while step < stop and not interrupt.requested:
+            real_a, real_b = next(iterator)
+            logs = {k: float(v) for k, v in trainer.train_step(real_a, real_b).items()}
+            step += 1
+            if not all(math.isfinite(v) for v in logs.values()):
+                bad = sorted(k for k, v in logs.items() if not math.isfinite(v))
+                raise TrainingDivergedError(
+                    f"non-finite loss at step {step} ({', '.join(bad[:4])}); last good checkpoint: "
+                    f"{checkpoint.latest or 'none'} (resume from it with a lower --lr)")
+            if step % config.save_freq == 0 or step == stop:
+                with interrupt.critical():
+                    checkpoint.save()
+                saved_step = step
+            if chief:
+                for callback in callbacks:
+                    callback.on_step_end(step, logs)
+        if interrupt.requested and step < stop:
+            with interrupt.critical():
+                if step > saved_step:
+                    checkpoint.save()
+                for callback in callbacks:
+                    callback.on_train_end(step)
+            raise TrainingInterrupted(
+                f"interrupted at step {step} of {config.iteration}; "
+                + (f"{checkpoint.latest} holds it, continue with --resume" if checkpoint.latest
+                   else "no step completed, nothing saved"))
+        with interrupt.critical():
+            export_path = export_generator(trainer, os.path.join(config.run_dir, "export")) if chief else None
             for callback in callbacks:
-                callback.on_step_end(step, logs)
-    export_path = export_generator(trainer, os.path.join(config.run_dir, "export")) if chief else None
-    for callback in callbacks:
-        callback.on_train_end(step)
-    summary = {"step": step, "start_step": start, "checkpoint": checkpoint.latest, "export": export_path,
-               "skipped_images": skip_log.count, "losses": logs}
-    if chief:
-        with open(os.path.join(config.run_dir, "summary.json"), "w") as handle:
-            json.dump(summary, handle, indent=2)
+                callback.on_train_end(step)
+            summary = {"step": step, "start_step": start, "checkpoint": checkpoint.latest, "export": export_path,
+                       "skipped_images": skip_log.count, "losses": logs}
+            if chief:
+                _write_atomic(os.path.join(config.run_dir, "summary.json"), json.dumps(summary, indent=2))
     return summary
