@@ -41,8 +41,11 @@ def file_kind(path) -> str:
     if os.path.getsize(path) == 0:
         raise WeightsError(f"{path}: empty file")
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise WeightsError(f"{path}: damaged zip archive ({error})") from None
         if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
             return "keras"
         if any(n.endswith("data.pkl") for n in names):
@@ -78,16 +81,20 @@ def read_state_dicts(path) -> dict:
     return networks
 
 
-def _shape(state, key, network):
+def _shape(state, key, network, rank):
+    """The shape of `state[key]`, which must have `rank` positive dimensions."""
     if key not in state:
         raise WeightsError(f"{network}: missing tensor {key}; not a photo2cartoon network")
-    return np.asarray(state[key]).shape
+    shape = np.shape(state[key])
+    if len(shape) != rank or min(shape) < 1:
+        raise WeightsError(f"{network}: tensor {key} has shape {tuple(shape)}; expected {rank} positive dimensions")
+    return shape
 
 
 def infer_generator_config(state: dict, network: str = "genA2B", img_size: int | None = None) -> ModelConfig:
     """Generator architecture from its state dict (ngf, light, and img_size when not light)."""
-    ngf = _shape(state, "ConvBlock1.1.weight", network)[0]
-    in_features = _shape(state, "FC.0.weight", network)[1]
+    ngf = _shape(state, "ConvBlock1.1.weight", network, 4)[0]
+    in_features = _shape(state, "FC.0.weight", network, 2)[1]
     light = in_features == 4 * ngf
     if light:
         return ModelConfig(ngf=ngf, img_size=img_size or ModelConfig.img_size, light=True)
@@ -100,7 +107,7 @@ def infer_generator_config(state: dict, network: str = "genA2B", img_size: int |
 
 
 def _infer_discriminator(state: dict, network: str) -> tuple[int, int]:
-    ndf = _shape(state, "model.1.weight_orig", network)[0]
+    ndf = _shape(state, "model.1.weight_orig", network, 4)[0]
     convs = sum(1 for key in state if key.startswith("model.") and key.endswith(".weight_orig"))
     return ndf, convs + 1  # n_layers - 2 stride-2 convolutions and one stride-1
 

@@ -45,6 +45,10 @@ def read_onnx(path: str):
         raise WeightsError(f"{path}: not a readable ONNX model ({type(error).__name__})") from None
     if not model.graph.node:
         raise WeightsError(f"{path}: not a readable ONNX model (empty graph)")
+    graph = model.graph
+    names = [t.name for t in graph.initializer] + [n for node in graph.node for n in (*node.input, *node.output)]
+    if not all(isinstance(name, str) for name in names):  # protobuf hands back undecodable names as bytes
+        raise WeightsError(f"{path}: not a readable ONNX model (tensor names are not text)")
     for tensor in _all_tensors(model.graph):
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             raise WeightsError(

@@ -71,6 +71,10 @@ _LEGACY_PROTOCOL = 1001
 # A zero-stride tensor can claim any number of elements over a tiny storage;
 # cap what one tensor may expand to so a hostile file cannot exhaust memory.
 _MAX_TENSOR_ELEMENTS = 2**31
+# Bytes read from a zip checkpoint, at most this many times the file's size (plus the slack):
+# float weights barely compress, so a re-zipped checkpoint stays far below it.
+_MAX_INFLATION = 20
+_INFLATION_SLACK = 1 << 20
 
 
 # Root storage key -> its raw bytes (bytes from zip members, bytearray from legacy streams).
@@ -440,8 +444,11 @@ def _split_persistent_id(pid: Any, length: int) -> tuple:
 def _read_zip(f) -> tuple[Any, _Buffers, bool]:
     try:
         zf = zipfile.ZipFile(f)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 (zipfile raises BadZipFile, NotImplementedError, struct.error, ...)
         raise _Bad(f"truncated or corrupt zip archive ({exc})") from None
+    # Everything read from the archive together: torch.save stores members uncompressed, so a
+    # file that inflates far beyond its own size is a decompression bomb, refused before reading.
+    budget = [_MAX_INFLATION * os.fstat(f.fileno()).st_size + _INFLATION_SLACK]
     with zf:
         names = zf.namelist()
         pickles = [n for n in names if n.count("/") == 1 and n.endswith("/data.pkl")]
@@ -455,6 +462,10 @@ def _read_zip(f) -> tuple[Any, _Buffers, bool]:
         def member(name: str, expected: int | None = None) -> bytes:
             try:
                 info = zf.getinfo(name)
+                budget[0] -= info.file_size
+                if budget[0] < 0:
+                    raise _Bad(f"zip member '{name}' inflates to {info.file_size} bytes, more than "
+                               f"{_MAX_INFLATION}x the file's size read in all; a decompression bomb?")
                 if expected is not None and info.file_size != expected:
                     shape = "truncated" if info.file_size < expected else "oversized"
                     raise _Bad(f"{shape} zip member '{name}': {info.file_size} bytes, expected {expected}")
@@ -515,7 +526,7 @@ def _read_legacy(f) -> tuple[Any, _Buffers, bool]:
         raise _Bad("storage key list does not match the storages the pickle references")
 
     # The writer always emits little-endian counts and data, whatever the host.
-    file_size = os.fstat(f.fileno()).st_size
+    file_size = f.getbuffer().nbytes
     data: _Buffers = {}
     for key in keys:
         dtype, nbytes = table.roots[key]
@@ -677,7 +688,9 @@ def _load(path) -> dict:
         elif len(head) >= 262 and head[257:262] == b"ustar":
             raise _Bad("legacy tar checkpoint (torch < 0.4) is not supported; re-save it with a newer torch")
         elif head[:1] == b"\x80":  # pickle PROTO opcode: the legacy stream
-            obj, data, big_endian = _read_legacy(f)
+            # From memory: the unpickler allocates whatever length a pickle opcode claims when it
+            # reads a file, but a BytesIO never returns more than it holds.
+            obj, data, big_endian = _read_legacy(io.BytesIO(f.read()))
         else:
             raise _Bad("not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)")
     result = _to_numpy_tree(obj, data, big_endian)
