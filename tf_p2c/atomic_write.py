@@ -137,3 +137,9 @@ def write_bytes(path: PathLike, data: bytes) -> None:
     """Writes `data` to `path` atomically (folder created if needed)."""
     with atomic_open(path) as f:
         f.write(data)
+
+
+def save_keras_atomic(model, path: PathLike) -> None:
+    """`model.save(path)` through a temporary `.keras` file: never a half-written model."""
+    with atomic_path(path, suffix=".tmp.keras") as tmp:
+        model.save(tmp)

@@ -64,18 +64,12 @@ def run_convert(args) -> int:
         tensors = sum(len(state) for state in states.values())
         print(f"wrote {args.out} in the original's layout: {', '.join(states)} ({tensors} tensors)")
         return 0
+    from tf_p2c.atomic_write import save_keras_atomic
+
     (model,) = networks.values()
     save_keras_atomic(model, args.out)
     print(f"wrote {args.out} ({model.count_params():,} parameters, input {model.input_shape[1:]})")
     return 0
-
-
-def save_keras_atomic(model, path: str) -> None:
-    """Saves to a temporary file beside `path`, then renames: never a half-written model."""
-    from tf_p2c.atomic_write import atomic_path
-
-    with atomic_path(path, suffix=".tmp.keras") as tmp:
-        model.save(tmp)
 
 
 def run_info(args) -> int:

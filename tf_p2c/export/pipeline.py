@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from tf_p2c.atomic_write import dir_mode
 from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
 from tf_p2c.interrupt import deferred_sigint
@@ -289,6 +290,7 @@ def export_all(
     keras_run = parity.keras_runner(model)
     keras_images = keras_run(eval_images)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
+    os.chmod(staging, dir_mode())  # it becomes the output folder: a plain mkdir's mode, not 0700
     scratch = tempfile.mkdtemp(prefix="p2c_export_")
     try:
         report = _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,

@@ -231,8 +231,26 @@ class TrainingCheckpoint:
                 f"{path}: saved with data seed {int(self.seed.numpy())}, this run uses --seed {expected_seed}")
 
 
+def _checkpoint_prefix(path: str) -> str:
+    """A checkpoint prefix from a prefix, a `.index` file, a checkpoints folder or a run folder."""
+    if not os.path.isdir(path):
+        return path.removesuffix(".index")
+    folder = path if checkpoint_prefixes(path) else os.path.join(path, "checkpoints")
+    prefix = find_resume_checkpoint(folder) if os.path.isdir(folder) else None
+    if prefix is None:
+        raise CheckpointMismatchError(f"{path}: no checkpoint in this directory")
+    return prefix
+
+
+def _restore_networks(networks: dict, prefix: str) -> None:
+    try:
+        tf.train.Checkpoint(**networks).restore(prefix).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, AssertionError, ValueError) as error:
+        raise CheckpointMismatchError(f"{prefix}: cannot restore the networks ({_first_line(error)})") from None
+
+
 def load_run_networks(path: str) -> dict:
-    """The six networks of a training run's newest checkpoint (or of one checkpoint prefix).
+    """The six networks of a training run's newest readable checkpoint (or of one checkpoint prefix).
 
     Args:
         path: a run directory (holding `config.json` and `checkpoints/`), its `checkpoints/`
@@ -244,35 +262,17 @@ def load_run_networks(path: str) -> dict:
     """
     from tf_p2c.models import build_networks
 
-    prefix = path.removesuffix(".index")
-    if os.path.isdir(path):
-        prefix = tf.train.latest_checkpoint(path) or tf.train.latest_checkpoint(os.path.join(path, "checkpoints"))
-        if prefix is None:
-            raise CheckpointMismatchError(f"{path}: no checkpoint in this directory")
+    prefix = _checkpoint_prefix(path)
     run_dir = os.path.dirname(os.path.dirname(os.path.abspath(prefix)))
     config = load_run_config(run_dir)
     if config is None:
         raise CheckpointMismatchError(f"{prefix}: no {CONFIG_NAME} in {run_dir}, so the architecture is unknown")
     networks = build_networks(config.model)
-    try:
-        tf.train.Checkpoint(**networks).restore(prefix).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError) as error:
-        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        raise CheckpointMismatchError(f"{prefix}: cannot restore the run's networks ({first})") from None
+    _restore_networks(networks, prefix)
     return networks
 
 
 def restore_networks(trainer, path: str) -> list[str]:
     """Loads only the networks from one of our checkpoints (a prefix or a run/checkpoint dir)."""
-    if os.path.isdir(path):
-        latest = tf.train.latest_checkpoint(path) or tf.train.latest_checkpoint(os.path.join(path, "checkpoints"))
-        if latest is None:
-            raise CheckpointMismatchError(f"{path}: no checkpoint in this directory")
-        path = latest
-    checkpoint = tf.train.Checkpoint(**trainer.networks)
-    try:
-        checkpoint.restore(path).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, AssertionError, ValueError) as error:
-        first = str(error).strip().splitlines()[0][:200]
-        raise CheckpointMismatchError(f"{path}: cannot restore into this run's networks ({first})") from None
+    _restore_networks(trainer.networks, _checkpoint_prefix(path))
     return list(trainer.networks)

@@ -10,6 +10,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tf_p2c.atomic_write import save_keras_atomic, write_bytes
 from tf_p2c.training.callbacks import (
     ProgressCallback,
     SampleGridCallback,
@@ -51,9 +52,7 @@ class TrainingInterrupted(TrainingError):
 
 
 def _write_atomic(path: str, text: str) -> None:
-    with open(path + ".tmp", "w") as handle:
-        handle.write(text)
-    os.replace(path + ".tmp", path)
+    write_bytes(path, text.encode("utf-8"))
 
 
 def _existing_run(run_dir: str, ckpt_dir: str) -> str | None:
@@ -137,13 +136,7 @@ def export_generator(trainer: UGATIT, out_dir: str) -> str:
     model = build_generator(trainer.config.model, name="genA2B")
     model.set_weights([np.asarray(w) for w in trainer.networks["genA2B"].get_weights()])
     path = os.path.join(out_dir, "genA2B.keras")
-    tmp = path + ".tmp.keras"
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    save_keras_atomic(model, path)
     _write_atomic(os.path.join(out_dir, CONFIG_NAME), trainer.config.model.to_json())
     return path
 
