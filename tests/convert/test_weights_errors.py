@@ -189,23 +189,6 @@ def test_onnx_errors(tmp_path):
         load_generator(os.path.join(FIXTURES, "gen_tiny.onnx"), direction="B2A")
 
 
-def test_onnx_of_another_architecture(tmp_path):
-    import onnx
-    from onnx import helper, TensorProto, numpy_helper
-
-    weight = numpy_helper.from_array(np.zeros((4, 3, 3, 3), "float32"), "conv.weight")
-    graph = helper.make_graph(
-        [helper.make_node("Conv", ["input", "conv.weight"], ["output"])], "other",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 64, 64])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 62, 62])],
-        initializer=[weight],
-    )
-    path = tmp_path / "other.onnx"
-    onnx.save(helper.make_model(graph), str(path))
-    with pytest.raises(WeightsError, match="another architecture"):
-        load_generator(path)
-
-
 def test_keras_file_round_trip_and_damage(tmp_path):
     source = load_generator(os.path.join(FIXTURES, "p2c_tiny.pt"), img_size=64)
     path = tmp_path / "gen.keras"
