@@ -76,3 +76,23 @@ def test_decompression_bomb_is_refused_before_reading(tmp_path):
     out = subprocess.run([sys.executable, "-m", "tf_p2c", "info", "--weights", str(path)], capture_output=True,
                          text=True, cwd=REPO, timeout=120)
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_onnx_external_data_is_refused_never_read(tmp_path):
+    # A tensor whose data "lives" in a file the ONNX names: reading it would copy that file
+    # (here the repository's README, by a relative path) into the converted weights.
+    import onnx
+    from onnx import helper, numpy_helper
+
+    tensor = numpy_helper.from_array(np.ones((3, 3, 3, 3), np.float32), "w")
+    tensor.ClearField("raw_data")
+    tensor.data_location = onnx.TensorProto.EXTERNAL
+    tensor.external_data.add(key="location", value="../../README.md")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["input", "w"], ["output"], pads=[1, 1, 1, 1])], "g",
+        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, 64, 64])],
+        [helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, None)], [tensor])
+    path = tmp_path / "external.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(WeightsError, match="stored in an external file"):
+        load_generator(path)
