@@ -45,9 +45,11 @@ def _source_networks(path: str, direction: str, img_size, everything: bool) -> d
 
         networks = load_run_networks(path)
         return networks if everything else {name: networks[name]}
-    if everything and file_kind(path) == "torch":
-        return load_networks(path)
-    return {name: load_generator(path, direction=direction, img_size=img_size)}
+    if file_kind(path) == "torch":
+        if everything:
+            return load_networks(path)
+        return {name: load_generator(path, direction=direction, img_size=img_size)}
+    return {name: load_generator(path, img_size=img_size)}  # the file's one generator; --direction names it
 
 
 def run_convert(args) -> int:
