@@ -26,8 +26,9 @@ KOTLIN_VERSION := 2.0.21
 KOTLIN_TGZ_SHA256 := c3505a37d85df9c79a19857626f2144c2ce078a8e679f7b97850202a06182bd1
 KOTLIN_HOME := $(ANDROID_CACHE)/kotlinc-$(KOTLIN_VERSION)
 COMPOSE_PLUGIN := $(KOTLIN_HOME)/compose-compiler-unshaded.jar
-# API 23 android.jar: Debian's libandroid-23-java (bullseye), fetched through a private apt
-# configuration so the system's sources stay as they are.
+# API 23 android.jar: Debian's libandroid-23-java (the same 6.0.1+r72-6 in bullseye and sid; either
+# suite may serve it), fetched through a private apt configuration so the system's sources stay
+# as they are, and checked against its hash.
 ANDROID_DEB := libandroid-23-java_6.0.1+r72-6_all.deb
 ANDROID_DEB_SHA256 := 8af1b6df556971dda0a6da3536ea526a838e0c363afcdd454213d8bce94793e3
 ANDROID_JAR := $(ANDROID_CACHE)/android-23/android.jar
@@ -66,9 +67,9 @@ $(KOTLIN_HOME)/.ok: | android-check-deps
 
 $(ANDROID_JAR): | android-check-deps
 	mkdir -p $(ANDROID_APT)/lists/partial $(ANDROID_APT)/cache/archives/partial $(ANDROID_APT)/parts $(ANDROID_APT)/deb
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main" \
-	  > $(ANDROID_APT)/sources.list
-	test -f $(ANDROID_APT)/deb/$(ANDROID_DEB) || { apt-get $(ANDROID_APT_OPTS) update -qq \
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' \
+	  bullseye sid > $(ANDROID_APT)/sources.list
+	test -f $(ANDROID_APT)/deb/$(ANDROID_DEB) || { { apt-get $(ANDROID_APT_OPTS) update -qq || true; } \
 	  && cd $(ANDROID_APT)/deb && apt-get $(ANDROID_APT_OPTS) download -qq libandroid-23-java=6.0.1+r72-6; }
 	echo "$(ANDROID_DEB_SHA256)  $(ANDROID_APT)/deb/$(ANDROID_DEB)" | sha256sum -c --quiet
 	rm -rf $(ANDROID_APT)/x && dpkg-deb -x $(ANDROID_APT)/deb/$(ANDROID_DEB) $(ANDROID_APT)/x
