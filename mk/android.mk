@@ -55,15 +55,15 @@ android-check-deps: android-jvm-deps
 # and the Compose plugin, whose jar is built for the embeddable compiler (IntelliJ classes
 # shaded under org.jetbrains.kotlin.com.intellij): jarjar maps them back for the CLI compiler.
 $(KOTLIN_HOME)/.ok: | android-check-deps
-	rm -rf $(KOTLIN_HOME) $(KOTLIN_HOME).tmp && mkdir -p $(KOTLIN_HOME).tmp
-	cd $(KOTLIN_HOME).tmp && npm pack --silent kotlin-compiler@$(KOTLIN_VERSION) >/dev/null
-	echo "$(KOTLIN_TGZ_SHA256)  $(KOTLIN_HOME).tmp/kotlin-compiler-$(KOTLIN_VERSION).tgz" | sha256sum -c --quiet
-	tar -xzf $(KOTLIN_HOME).tmp/kotlin-compiler-$(KOTLIN_VERSION).tgz -C $(KOTLIN_HOME).tmp
-	echo 'rule org.jetbrains.kotlin.com.intellij.** com.intellij.@1' > $(KOTLIN_HOME).tmp/unshade.rules
-	java -jar /usr/share/java/jarjar.jar process $(KOTLIN_HOME).tmp/unshade.rules \
-	  $(KOTLIN_HOME).tmp/package/lib/compose-compiler.jar $(KOTLIN_HOME).tmp/package/compose-compiler-unshaded.jar
-	mv $(KOTLIN_HOME).tmp/package $(KOTLIN_HOME) && rm -rf $(KOTLIN_HOME).tmp
-	touch $@
+	@mkdir -p $(ANDROID_CACHE)
+	set -e; tmp=$$(mktemp -d $(ANDROID_CACHE)/kotlinc.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	cd $$tmp && npm pack --silent kotlin-compiler@$(KOTLIN_VERSION) >/dev/null; \
+	echo "$(KOTLIN_TGZ_SHA256)  kotlin-compiler-$(KOTLIN_VERSION).tgz" | sha256sum -c --quiet; \
+	tar -xzf kotlin-compiler-$(KOTLIN_VERSION).tgz; \
+	echo 'rule org.jetbrains.kotlin.com.intellij.** com.intellij.@1' > unshade.rules; \
+	java -jar /usr/share/java/jarjar.jar process unshade.rules package/lib/compose-compiler.jar \
+	  package/compose-compiler-unshaded.jar; \
+	touch package/.ok; test -f $@ || { rm -rf $(KOTLIN_HOME); mv -T package $(KOTLIN_HOME); }
 
 $(ANDROID_JAR): | android-check-deps
 	mkdir -p $(ANDROID_APT)/lists/partial $(ANDROID_APT)/cache/archives/partial $(ANDROID_APT)/parts $(ANDROID_APT)/deb

@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -141,18 +142,26 @@ def compile_stubs(tools, cache):
     if os.path.isfile(os.path.join(out, ".ok")):
         print("  stubs: cached")
         return classes
-    shutil.rmtree(out, ignore_errors=True)
     kt = [f for f in files if f.endswith(".kt")]
     java = [f for f in files if f.endswith(".java")]
-    # Kotlin first (the Java sources are read for resolution), then Java against the Kotlin classes.
-    require(tools.kotlinc(classes, [tools.android_jar, tools.coroutines, *JUNIT], kt + java, what="kotlinc stubs"),
-            "compiling the stubs (Kotlin)")
-    require(tools.javac(classes, [classes, tools.android_jar, tools.stdlib, *JUNIT], java, what="javac stubs"),
-            "compiling the stubs (Java)")
-    open(os.path.join(out, ".ok"), "w").close()
-    for old in os.listdir(cache):
-        if old.startswith("stubs-") and os.path.join(cache, old) != out:
-            shutil.rmtree(os.path.join(cache, old), ignore_errors=True)
+    # Built aside and renamed into place: another checkout may be building the same stubs.
+    partial = tempfile.mkdtemp(prefix="partial-stubs-", dir=cache)
+    partial_classes = os.path.join(partial, "classes")
+    try:
+        # Kotlin first (the Java sources are read for resolution), then Java against the Kotlin classes.
+        require(tools.kotlinc(partial_classes, [tools.android_jar, tools.coroutines, *JUNIT], kt + java,
+                              what="kotlinc stubs"), "compiling the stubs (Kotlin)")
+        require(tools.javac(partial_classes, [partial_classes, tools.android_jar, tools.stdlib, *JUNIT], java,
+                            what="javac stubs"), "compiling the stubs (Java)")
+        open(os.path.join(partial, ".ok"), "w").close()
+        shutil.rmtree(out, ignore_errors=True)
+        try:
+            os.rename(partial, out)
+        except OSError:
+            if not os.path.isfile(os.path.join(out, ".ok")):
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return classes
 
 
@@ -243,12 +252,12 @@ def main(argv=None):
     parser.add_argument("--self-test", action="store_true", help="also require planted errors to fail the check")
     args = parser.parse_args(argv)
     start = time.monotonic()
+    build = None
     try:
         tools = Tools(args.kotlin_home, args.android_jar)
         check_kotlin_pin(tools)
-        build = os.path.join(args.cache, "build")
-        shutil.rmtree(build, ignore_errors=True)
-        os.makedirs(build)
+        # One build folder per run: several checkouts may run the check at once.
+        build = tempfile.mkdtemp(prefix="build-", dir=args.cache)
         # Two lanes (two cores): the app and its instrumented tests; the logic tests, then the self-test.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as side:
             logic = side.submit(run_logic_tests, tools, build)
@@ -265,6 +274,9 @@ def main(argv=None):
     except CheckFailed as failure:
         print(f"android-check FAILED: {failure}", file=sys.stderr)
         return 1
+    finally:
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)
     print(f"android-check passed in {time.monotonic() - start:.0f} s")
     return 0
 
