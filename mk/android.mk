@@ -25,7 +25,6 @@ ANDROID_CACHE ?= $(HOME)/.cache/tf_p2c-android
 KOTLIN_VERSION := 2.0.21
 KOTLIN_TGZ_SHA256 := c3505a37d85df9c79a19857626f2144c2ce078a8e679f7b97850202a06182bd1
 KOTLIN_HOME := $(ANDROID_CACHE)/kotlinc-$(KOTLIN_VERSION)
-COMPOSE_PLUGIN := $(KOTLIN_HOME)/compose-compiler-unshaded.jar
 # API 23 android.jar: Debian's libandroid-23-java (the same 6.0.1+r72-6 in bullseye and sid; either
 # suite may serve it), fetched through a private apt configuration so the system's sources stay
 # as they are, and checked against its hash.
