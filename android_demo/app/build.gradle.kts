@@ -1,3 +1,5 @@
+import javax.inject.Inject
+
 plugins {
     alias(libs.plugins.android.application)
     alias(libs.plugins.kotlin.android)
@@ -63,6 +65,9 @@ dependencies {
     implementation(libs.exifinterface)
     implementation(libs.coroutines.android)
 
+    // app/src/test: the screen logic (package state) on the JVM; `make android-check` runs them too.
+    testImplementation(libs.junit)
+
     androidTestImplementation(libs.androidx.test.ext.junit)
     androidTestImplementation(libs.androidx.test.runner)
     androidTestImplementation(libs.junit)
@@ -88,11 +93,40 @@ tasks.named("preBuild") { dependsOn(checkModelAssets) }
 
 // Copies the exported generators into the assets without Python (the androidTest golden
 // expected.png still needs prepare_assets.py): ./gradlew :app:copyCartoonModels -Pp2c.exportDir=DIR
-tasks.register<Copy>("copyCartoonModels") {
-    val exportDir = providers.gradleProperty("p2c.exportDir")
-    from(exportDir.map { file(it) }) { include("photo2cartoon_*.tflite") }
-    into(layout.projectDirectory.dir("src/main/assets"))
-    doFirst {
-        if (!exportDir.isPresent) throw GradleException("pass -Pp2c.exportDir=<export_tflite.py --out-dir>")
+//
+// A plain task rather than Copy: a Copy task resolves its `from` before any action runs, so a
+// missing -Pp2c.exportDir failed with Gradle's generic "no value" error (or the task was
+// skipped as NO-SOURCE) instead of the message below.
+abstract class CopyCartoonModels : DefaultTask() {
+    @get:Input
+    @get:Optional
+    abstract val exportDir: Property<String>
+
+    @get:OutputDirectory
+    abstract val assetDir: DirectoryProperty
+
+    @get:Inject
+    abstract val files: FileSystemOperations
+
+    @TaskAction
+    fun copyModels() {
+        val dir = exportDir.orNull
+            ?: throw GradleException("pass -Pp2c.exportDir=<export_tflite.py --out-dir> (see android_demo/README.md)")
+        val models = File(dir).listFiles { file -> file.name.matches(Regex("photo2cartoon_.*\\.tflite")) }.orEmpty()
+        if (models.isEmpty()) {
+            throw GradleException("no photo2cartoon_*.tflite in $dir: run export_tflite.py --out-dir $dir first")
+        }
+        files.copy {
+            from(models)
+            into(assetDir)
+        }
     }
+}
+
+tasks.register<CopyCartoonModels>("copyCartoonModels") {
+    // Relative paths resolve against app/, as project.file() does.
+    exportDir.set(providers.gradleProperty("p2c.exportDir").map { file(it).absolutePath })
+    assetDir.set(layout.projectDirectory.dir("src/main/assets"))
+    // The export folder's contents are not tracked as inputs: always copy.
+    doNotTrackState("copies whatever the export folder holds")
 }

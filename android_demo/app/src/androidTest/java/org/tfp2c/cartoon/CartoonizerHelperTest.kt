@@ -10,6 +10,7 @@ import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
+import org.tfp2c.cartoon.state.Delegate
 
 /**
  * The generator on the device against the Python pipeline.
@@ -52,7 +53,7 @@ class CartoonizerHelperTest {
     fun cartoonMatchesPythonGoldenOnCpu() {
         val input = asset("input.png")
         val expected = asset("expected.png")
-        CartoonizerHelper.create(appContext, CartoonizerHelper.Options(delegate = CartoonizerHelper.Delegate.CPU))
+        CartoonizerHelper.create(appContext, CartoonizerHelper.Options(delegate = Delegate.CPU))
             .use { helper ->
                 assertEquals("input.png does not match the model's input size", helper.inputSize, input.width)
                 val result = helper.stylize(input)
@@ -66,7 +67,7 @@ class CartoonizerHelperTest {
     fun gpuOptionRunsOrFallsBackToCpu() {
         val input = asset("input.png")
         val expected = asset("expected.png")
-        CartoonizerHelper.create(appContext, CartoonizerHelper.Options(delegate = CartoonizerHelper.Delegate.GPU))
+        CartoonizerHelper.create(appContext, CartoonizerHelper.Options(delegate = Delegate.GPU))
             .use { helper ->
                 val fraction = differingFraction(helper.stylize(input).bitmap, expected)
                 // GPU kernels compute in fp16: a looser bound, still far from a broken model.

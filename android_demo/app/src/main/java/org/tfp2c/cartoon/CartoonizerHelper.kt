@@ -14,6 +14,7 @@ import org.tensorflow.lite.gpu.CompatibilityList
 import org.tensorflow.lite.gpu.GpuDelegate
 import org.tfp2c.cartoon.core.ModelMetadata
 import org.tfp2c.cartoon.core.TensorCodec
+import org.tfp2c.cartoon.state.Delegate
 
 /**
  * Runs the photo2cartoon generator exported by `export_tflite.py` with LiteRT.
@@ -42,9 +43,6 @@ class CartoonizerHelper private constructor(
     /** Where inference runs (CPU when the GPU was asked for but is unsupported). */
     val delegate: Delegate,
 ) : Closeable {
-
-    /** Where the generator runs. */
-    enum class Delegate { CPU, GPU }
 
     /** Generator files `export_tflite.py` writes; copy them to the assets first (README). */
     enum class Model(val fileName: String) {
@@ -121,21 +119,24 @@ class CartoonizerHelper private constructor(
         fun create(context: Context, options: Options = Options()): CartoonizerHelper {
             val model = loadAsset(context, options.model.fileName)
             val metadata = ModelMetadata.read(model)
-            var gpuDelegate: GpuDelegate? = null
             val interpreterOptions = Interpreter.Options().setNumThreads(options.numThreads)
-            val compatibility = CompatibilityList()
-            val delegate = if (options.delegate == Delegate.GPU && compatibility.isDelegateSupportedOnThisDevice) {
-                gpuDelegate = GpuDelegate(compatibility.bestOptionsForThisDevice)
-                interpreterOptions.addDelegate(gpuDelegate)
-                Delegate.GPU
+            val gpuDelegate = if (options.delegate == Delegate.GPU) {
+                CompatibilityList().use { compatibility ->
+                    if (compatibility.isDelegateSupportedOnThisDevice) {
+                        GpuDelegate(compatibility.bestOptionsForThisDevice)
+                    } else {
+                        null
+                    }
+                }
             } else {
-                interpreterOptions.setUseXNNPACK(true)
-                Delegate.CPU
+                null
             }
-            compatibility.close()
+            if (gpuDelegate != null) interpreterOptions.addDelegate(gpuDelegate) else interpreterOptions.setUseXNNPACK(true)
+            val delegate = if (gpuDelegate != null) Delegate.GPU else Delegate.CPU
             return try {
                 CartoonizerHelper(Interpreter(model, interpreterOptions), gpuDelegate, metadata, delegate)
-            } catch (error: RuntimeException) {
+            } catch (error: Throwable) {
+                // Also a missing native library (UnsatisfiedLinkError): never leak the delegate.
                 gpuDelegate?.close()
                 throw error
             }

@@ -22,9 +22,11 @@ object PhotoLoader {
 
     /** A photo from the gallery or the camera; throws [IOException] when it cannot be decoded. */
     fun load(resolver: ContentResolver, uri: Uri): Bitmap {
+        // A bounds-only decode always returns null (it fills outWidth/outHeight instead), so
+        // only a null stream means the photo cannot be opened.
         val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
-        resolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, bounds) }
-            ?: throw IOException("cannot open $uri")
+        val stream = resolver.openInputStream(uri) ?: throw IOException("cannot open $uri")
+        stream.use { BitmapFactory.decodeStream(it, null, bounds) }
         if (bounds.outWidth <= 0 || bounds.outHeight <= 0) throw IOException("not an image: $uri")
         val options = BitmapFactory.Options().apply {
             inSampleSize = DetectionScale.sampleSize(bounds.outWidth, bounds.outHeight, MAX_SIDE)

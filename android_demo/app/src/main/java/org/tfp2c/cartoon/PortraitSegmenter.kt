@@ -22,7 +22,12 @@ class PortraitSegmenter(context: Context, numThreads: Int = 2) : Closeable {
         CartoonizerHelper.loadAsset(context, MODEL_FILE),
         Interpreter.Options().setNumThreads(numThreads).setUseXNNPACK(true),
     )
-    private val size = interpreter.getInputTensor(0).shape()[1]
+    private val size = try {
+        interpreter.getInputTensor(0).shape()[1]
+    } catch (error: RuntimeException) {
+        interpreter.close()
+        throw error
+    }
     private val input = ByteBuffer.allocateDirect(size * size * 3 * 4).order(ByteOrder.nativeOrder())
     private val output = ByteBuffer.allocateDirect(size * size * 4).order(ByteOrder.nativeOrder())
     private val pixels = IntArray(size * size)
