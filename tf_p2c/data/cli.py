@@ -15,10 +15,10 @@ import argparse
 import os
 import sys
 
+from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
 from tf_p2c.image_io import DEFAULT_MAX_PIXELS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SEGMENTERS = ("default", "selfie", "mesh", "original", "none")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def _add_preprocess(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data_path", "--data-path", required=True, help="folder of photos, walked recursively")
     p.add_argument("--save_path", "--save-path", required=True, help="output folder")
-    p.add_argument("--backend", default="mediapipe", choices=("mediapipe", "dlib"), help="landmark backend")
+    p.add_argument("--backend", default="mediapipe", choices=LANDMARK_BACKENDS, help="landmark backend")
     p.add_argument("--segmenter", default="default", choices=SEGMENTERS, help="portrait segmentation")
     p.add_argument("--seg-model", dest="seg_model", default=None,
                    help="the original's seg_model_384.pb (for --segmenter original)")

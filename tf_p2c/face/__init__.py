@@ -6,6 +6,11 @@ Importing the package is free; ``FacePreprocessor``, ``FaceCrop``, ``NoFaceError
 
 import importlib
 
+# The choice lists of every command line and factory; the factories reject anything else.
+LANDMARK_BACKENDS = ("mediapipe", "dlib")
+# "default": the selfie model when installed, else grabcut; "original" needs seg_model_384.pb.
+SEGMENTERS = ("default", "selfie", "grabcut", "original", "none")
+
 _LAZY = {
     "FacePreprocessor": "preprocessor",
     "FaceCrop": "preprocessor",
