@@ -143,7 +143,7 @@ def test_command_lines_offer_the_factories_lists():
     import argparse
 
     from tf_p2c.cartoonize import cli as cartoonize_cli
-    from tf_p2c.data import cli as data_cli
+    from tf_p2c.preprocess import cli as data_cli
     from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
     from tf_p2c.runtimes import BACKENDS as RUNTIMES
     from tf_p2c.serve import cli as serve_cli

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import JobConfig, run_preprocess
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "samples", "astronaut.png")

@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, run_preprocess
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
+from tf_p2c.preprocess.photo import FaceOptions
 from tf_p2c.data.tfrecords import parse_face_example
 
 HERE = os.path.dirname(os.path.abspath(__file__))

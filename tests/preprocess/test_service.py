@@ -22,7 +22,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, PreprocessorSetupError, run_preprocess
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
+from tf_p2c.preprocess.photo import FaceOptions, PreprocessorSetupError
 from tf_p2c.data.tfrecords import parse_face_example
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
