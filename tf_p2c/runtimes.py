@@ -10,20 +10,13 @@ import os
 
 import numpy as np
 
+from tf_p2c.scaling import from_uint8, to_uint8
+
 BACKENDS = ("keras", "tflite", "onnx")
 
 
 class RuntimeLoadError(ValueError):
     """A model file the chosen runtime cannot run; the message is one line."""
-
-
-def to_uint8(images) -> np.ndarray:
-    """[-1, 1] float -> uint8 0..255, rounding to nearest."""
-    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
-def from_uint8(images) -> np.ndarray:
-    return np.asarray(images, np.float32) / 127.5 - 1.0
 
 
 def keras_runner(model):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tf_p2c import scaling
 from tf_p2c.export import parity
 from tf_p2c.export.pipeline import (
     CONTACT_SHEET,
@@ -95,9 +96,9 @@ def test_uint8_variant_takes_and_returns_uint8_within_two_lsb(export_dir, tiny_m
     runner = run.interpreter.get_signature_runner("serving_default")
     assert runner.get_input_details()["input"]["dtype"] == np.uint8
     assert runner.get_output_details()["image"]["dtype"] == np.uint8
-    image_u8 = parity.to_uint8(face_batch[:1])
+    image_u8 = scaling.to_uint8(face_batch[:1])
     got = runner(input=image_u8)["image"]
-    expected = parity.to_uint8(parity.keras_runner(tiny_model)(parity.from_uint8(image_u8)))
+    expected = scaling.to_uint8(parity.keras_runner(tiny_model)(scaling.from_uint8(image_u8)))
     assert got.dtype == np.uint8 and got.shape == (1, S, S, 3)
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 2
     assert read_metadata(read(os.path.join(out, FILES["uint8"])))["input"]["dtype"] == "uint8"

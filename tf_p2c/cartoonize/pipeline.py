@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from tf_p2c.cartoonize.paste_back import paste_back
-from tf_p2c.runtimes import to_uint8
+from tf_p2c.scaling import from_uint8, to_uint8
 
 
 @dataclasses.dataclass
@@ -41,7 +41,7 @@ class CartoonResult:
 
 def to_generator_input(face_image: np.ndarray) -> np.ndarray:
     """(S, S, 3) uint8 RGB -> (1, S, S, 3) float32 in [-1, 1], as the original's x/127.5 - 1."""
-    return face_image.astype(np.float32)[None] / 127.5 - 1.0
+    return from_uint8(face_image[None])
 
 
 def composite_on_white(image: np.ndarray, mask: np.ndarray) -> np.ndarray:

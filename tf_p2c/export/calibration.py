@@ -20,14 +20,10 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from tf_p2c.export.errors import ExportError
+from tf_p2c.scaling import from_uint8
 
 SAMPLE_PHOTO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                             "samples", "astronaut.png")
-
-
-def normalize(images_uint8: np.ndarray) -> np.ndarray:
-    """uint8 RGB 0..255 -> float32 in [-1, 1] (`x / 127.5 - 1`), the model's input scale."""
-    return images_uint8.astype(np.float32) / 127.5 - 1.0
 
 
 def _variants(photo: np.ndarray, count: int, start: int = 0) -> list[np.ndarray]:
@@ -100,7 +96,7 @@ def sample_face_crops(size: int, count: int = 8, start: int = 0,
         source = f"{count} FacePreprocessor crops of variants of {name}"
     else:
         source = f"{count} variants of {name}: {detected} FacePreprocessor crops, {count - detected} centre crops"
-    return normalize(np.stack(crops)), source
+    return from_uint8(np.stack(crops)), source
 
 
 def crops_from_folder(folder: str, size: int, limit: int = 100) -> tuple[np.ndarray, str]:
@@ -125,4 +121,4 @@ def crops_from_folder(folder: str, size: int, limit: int = 100) -> tuple[np.ndar
             crops.append(faces[0].image)
     if not crops:
         raise ExportError(f"calibration folder {folder}: no usable face in {len(names)} image file(s)")
-    return normalize(np.stack(crops)), f"{len(crops)} face crops from {folder} ({len(names)} image files)"
+    return from_uint8(np.stack(crops)), f"{len(crops)} face crops from {folder} ({len(names)} image files)"

@@ -20,7 +20,6 @@ import numpy as np
 
 from tf_p2c import runtimes
 from tf_p2c.export.errors import ExportError
-from tf_p2c.runtimes import from_uint8, to_uint8  # noqa: F401  (part of this module's API)
 
 
 def max_abs_diff(a, b) -> float:

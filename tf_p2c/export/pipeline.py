@@ -156,7 +156,7 @@ def _contact_sheet(path, images, columns: dict):
         draw.text((col * size + 2, 1), name[: max(4, size // 6)], fill=(0, 0, 0))
         column = images if name == "input" else columns[name]
         for row in range(n):
-            tile = Image.fromarray(parity.to_uint8(column[row]))
+            tile = Image.fromarray(scaling.to_uint8(column[row]))
             sheet.paste(tile, (col * size, label + row * size))
     sheet.save(path)
 
@@ -336,7 +336,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
                       "vs_keras": parity.compare(images, keras_images),
                       "latency_ms": parity.median_latency_ms(run, eval_images[0], latency_repeats)}
         if name == "uint8":
-            lsb = np.abs(parity.to_uint8(images).astype(int) - parity.to_uint8(keras_images).astype(int))
+            lsb = np.abs(scaling.to_uint8(images).astype(int) - scaling.to_uint8(keras_images).astype(int))
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
         log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tf_p2c.export.errors import ExportError
+from tf_p2c.scaling import pixels_to_unit, to_uint8, to_uint8_tensor
 
 QUANT_TYPES = (None, "fp16", "dynamic_int8", "int8")
 INPUT_NAME = "input"
@@ -61,13 +62,13 @@ def serving_model(model, uint8_io: bool = False):
     size = model.input_shape[1]
     if uint8_io:
         inputs = keras.Input((size, size, 3), batch_size=1, dtype="uint8", name=INPUT_NAME)
-        x = ops.cast(inputs, "float32") * (1.0 / 127.5) - 1.0
+        x = pixels_to_unit(ops.cast(inputs, "float32"))
     else:
         inputs = keras.Input((size, size, 3), batch_size=1, dtype="float32", name=INPUT_NAME)
         x = inputs
     image, cam_logit, heatmap = model(x)
     if uint8_io:
-        image = ops.cast(ops.clip(ops.round((image + 1.0) * 127.5), 0.0, 255.0), "uint8")
+        image = to_uint8_tensor(image)
     outputs = {"image": image, "cam_logit": cam_logit, "heatmap": heatmap}
     return keras.Model(inputs, outputs, name=f"{model.name}_serving{'_uint8' if uint8_io else ''}")
 
@@ -83,7 +84,7 @@ def representative_dataset(images: np.ndarray, uint8_io: bool = False):
         for image in images:
             sample = image[None]
             if uint8_io:
-                sample = np.clip(np.round((sample + 1.0) * 127.5), 0, 255).astype(np.uint8)
+                sample = to_uint8(sample)
             yield {INPUT_NAME: sample.astype(np.uint8 if uint8_io else np.float32)}
 
     return generator

@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from tf_p2c import image_io
+from tf_p2c.scaling import mask_to_uint8
 
 # The token's text predates this module's name; workers of any version agree on it.
 PROCESS_TOKEN = "tf_p2c.data.preprocess_file.v1"
@@ -173,7 +174,7 @@ def _encode_crop(crop: Any) -> FaceOutput:
     mask = crop.mask
     mask_png = b""
     if mask is not None:
-        mask_png = image_io.encode_image(np.rint(np.clip(mask, 0.0, 1.0) * 255.0).astype(np.uint8), ".png")
+        mask_png = image_io.encode_image(mask_to_uint8(mask), ".png")
     return FaceOutput(
         image_png=image_io.encode_image(np.asarray(crop.image, np.uint8), ".png"),
         mask_png=mask_png,

@@ -17,7 +17,7 @@ from tf_p2c.models import DISCRIMINATORS, GENERATORS, build_networks
 from tf_p2c.training.config import TrainConfig
 from tf_p2c.training.optim import make_optimizer
 
-__all__ = ["DISCRIMINATORS", "GENERATORS", "UGATIT"]
+__all__ = ["UGATIT"]
 
 DOMAINS = ("A", "B")
 SCALES = {"global": "G", "local": "L"}
