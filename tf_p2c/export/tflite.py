@@ -348,11 +348,4 @@ def model_metadata(model, quant: str | None, uint8_io: bool = False, extra: dict
     return meta
 
 
-def signature_runner(flatbuffer: bytes, num_threads: int = 2):
-    """(interpreter, serving_default runner) for a flatbuffer, on LiteRT with XNNPACK."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=flatbuffer, num_threads=num_threads)
-    return interpreter, interpreter.get_signature_runner("serving_default")
-
 

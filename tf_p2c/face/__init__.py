@@ -1,7 +1,7 @@
 """Face preprocessing: detect, landmark, align, crop and segment portraits (DESIGN.md §1).
 
-Importing the package is free; ``FacePreprocessor``, ``FaceCrop``, ``NoFaceError`` and
-``PerThreadPreprocessor`` are loaded on first access (OpenCV, LiteRT and dlib only then).
+Importing the package is free; ``FacePreprocessor``, ``FaceCrop`` and ``NoFaceError`` are
+loaded on first access (OpenCV, LiteRT and dlib only then).
 """
 
 import importlib
@@ -15,7 +15,6 @@ _LAZY = {
     "FacePreprocessor": "preprocessor",
     "FaceCrop": "preprocessor",
     "NoFaceError": "preprocessor",
-    "PerThreadPreprocessor": "per_thread",
 }
 
 __all__ = sorted(_LAZY)

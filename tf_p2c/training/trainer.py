@@ -231,9 +231,6 @@ class UGATIT:
 
     # ------------------------------------------------------------------ weights
 
-    def variables_by_network(self) -> dict:
-        return {name: model.weights for name, model in self.networks.items()}
-
     def load_networks_from(self, models: dict) -> list[str]:
         """Copies weights from same-architecture Keras models (e.g. `tf_p2c.weights.load_networks`)."""
         loaded = []
