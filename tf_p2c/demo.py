@@ -31,7 +31,7 @@ def register(subparsers) -> None:
 
 
 def _generator(weights):
-    from tf_p2c.weights import load_generator
+    from tf_p2c.network_files import load_generator
 
     if weights:
         return load_generator(weights), weights
@@ -64,7 +64,7 @@ def run_demo(args) -> int:
     from tf_p2c.face.preprocessor import FacePreprocessor
     from tf_p2c.image_io import read_image, write_bytes_atomic, write_image_atomic
     from tf_p2c.scaling import mask_to_uint8
-    from tf_p2c.weights import find_weights
+    from tf_p2c.network_files import find_weights
 
     weights = args.weights or find_weights(args.models_dir)
     model, label = _generator(weights)

@@ -177,7 +177,7 @@ def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | Non
         raise RuntimeLoadError(f"{path}: no such file")
     suffix = os.path.splitext(path)[1].lower()
     if backend == "keras":
-        from tf_p2c.weights import load_generator
+        from tf_p2c.network_files import load_generator
 
         return keras_runner(load_generator(path, img_size=img_size))
     if backend == "tflite":

@@ -143,7 +143,7 @@ def test_cli_bad_paths(tmp_path, capsys):
 def test_tflite_and_keras_backends_agree(tmp_path):
     from tf_p2c.export.tflite import convert_tflite
     from tf_p2c.runtimes import keras_runner, make_runner
-    from tf_p2c.weights import load_generator
+    from tf_p2c.network_files import load_generator
 
     model = load_generator(TINY_ONNX)
     path = tmp_path / "tiny.tflite"

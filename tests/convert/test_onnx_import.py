@@ -17,7 +17,7 @@ from onnx import helper, numpy_helper
 
 from helpers import rename_onnx_initializers as rename_initializers
 from tf_p2c.convert.state_dict import WeightsError
-from tf_p2c.weights import load_generator
+from tf_p2c.network_files import load_generator
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TOLERANCE = 1e-4

@@ -23,7 +23,7 @@ from tf_p2c.config import ModelConfig
 from tf_p2c.convert.original_checkpoint import original_state_dict, save_original_checkpoint
 from tf_p2c.convert.torch_pickle import load_torch_checkpoint
 from tf_p2c.models import build_networks
-from tf_p2c.weights import load_generator, load_networks, read_state_dicts
+from tf_p2c.network_files import load_generator, load_networks, read_state_dicts
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -109,16 +109,16 @@ def test_mixed_precision_inputs(io, loss_fn):
 
 
 def test_missing_weights_names_the_flag(tmp_path):
-    with pytest.raises(FileNotFoundError, match="--faceid_weights") as info:
+    with pytest.raises(FileNotFoundError, match="--faceid_model") as info:
         FaceIdLoss()
     assert "\n" not in str(info.value)
-    with pytest.raises(FileNotFoundError, match="--faceid_weights .*absent.pth: no such file"):
+    with pytest.raises(FileNotFoundError, match="--faceid_model .*absent.pth: no such file"):
         FaceIdLoss(tmp_path / "absent.pth")
 
 
 def test_not_a_mobilefacenet_is_a_one_line_error():
     generator_checkpoint = os.path.join(os.path.dirname(FIXTURES), "p2c_tiny.pt")
-    with pytest.raises(WeightsError, match="--faceid_weights") as info:
+    with pytest.raises(WeightsError, match="--faceid_model") as info:
         FaceIdLoss(generator_checkpoint)
     assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
 

@@ -94,7 +94,7 @@ def test_coupled_l2_adam_rejects_decoupled_decay():
 
 
 def test_train_config_round_trip_and_validation():
-    config = TrainConfig.from_preset("smoke", gpu_ids=("0", "1"), weights=LossWeights(faceid=0.0))
+    config = TrainConfig.from_preset("smoke", gpu_ids=("0", "1"), loss_weights=LossWeights(faceid=0.0))
     again = TrainConfig.from_dict(json.loads(config.to_json()))
     assert again == config
     assert config.model.n_layers_global == 6  # 7 does not fit 64 px

@@ -118,7 +118,7 @@ def translate(generator, images: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def _load(checkpoint, img_size):
-    from tf_p2c.weights import load_generator
+    from tf_p2c.network_files import load_generator
 
     model = load_generator(checkpoint, direction="A2B", img_size=img_size)
     side = model.input_shape[1]

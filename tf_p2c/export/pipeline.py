@@ -85,7 +85,7 @@ class Thresholds:
 def _load_model(weights, img_size):
     if not isinstance(weights, (str, os.PathLike)):
         return weights, "<keras model>"
-    from tf_p2c.weights import WeightsError, load_generator
+    from tf_p2c.network_files import WeightsError, load_generator
 
     try:
         return load_generator(weights, img_size=img_size), os.path.basename(os.fspath(weights))

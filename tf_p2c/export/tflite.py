@@ -318,7 +318,7 @@ def read_metadata(flatbuffer: bytes, name: str = METADATA_NAME) -> dict | None:
 def model_metadata(model, quant: str | None, uint8_io: bool = False, extra: dict | None = None) -> dict:
     """The metadata dict written into every exported model (I/O contract and model facts)."""
     from tf_p2c import __version__
-    from tf_p2c.weights import generator_config
+    from tf_p2c.network_files import generator_config
 
     config = generator_config(model)
     size = config.img_size

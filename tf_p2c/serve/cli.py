@@ -98,7 +98,7 @@ def run_serve(args) -> int:
         print(f"error: {INSTALL_HINT} (missing: {error.name})", file=sys.stderr)
         return 1
     from tf_p2c.runtimes import default_backend
-    from tf_p2c.weights import find_weights
+    from tf_p2c.network_files import find_weights
     from tf_p2c.serve.app import create_app
     from tf_p2c.serve.limits import MB, ServeLimits
     from tf_p2c.serve.model import load_cartoonizers
