@@ -28,9 +28,10 @@ import numpy as np  # noqa: E402
 def portraits(count: int) -> list[np.ndarray]:
     import cv2
 
+    from tf_p2c.assets import SAMPLE_PHOTO
     from tf_p2c.image_io import read_image
 
-    sample = read_image(os.path.join(REPO_ROOT, "samples", "astronaut.png"))
+    sample = read_image(SAMPLE_PHOTO)
     photos = []
     for i in range(count):
         scale = 1.9 + 0.1 * (i % 3)

@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 from PIL import Image
+from paths import REPO, TINY_ONNX
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY_ONNX = os.path.join(REPO, "tests", "fixtures", "gen_tiny.onnx")  # 64x64 input
 
 
 def test_demo_writes_the_page_with_every_backend(tmp_path):

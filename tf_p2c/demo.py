@@ -17,7 +17,7 @@ import tempfile
 
 import numpy as np
 
-SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "astronaut.png")
+from tf_p2c.assets import SAMPLE_PHOTO as SAMPLE
 
 
 def register(subparsers) -> None:

@@ -20,12 +20,10 @@ import pytest
 from PIL import Image
 
 from tf_p2c.cli import main
+from paths import FIXTURES, SAMPLE, TESTS, TINY_ONNX
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO = os.path.dirname(TESTS)
-SAMPLE = os.path.join(REPO, "samples", "astronaut.png")
-FACES = os.path.join(TESTS, "fixtures", "faces")
-TINY_ONNX = os.path.join(TESTS, "fixtures", "gen_tiny.onnx")
+
+FACES = os.path.join(FIXTURES, "faces")
 FAKE_FACTORY = "p2c_fake_face:FakePreprocessor"  # tests/preprocess/p2c_fake_face.py
 
 

@@ -8,8 +8,9 @@ import numpy as np
 
 from tf_p2c.config import ModelConfig
 from tf_p2c.training.config import LossWeights, TrainConfig
+from paths import FIXTURES
 
-PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "train", "step_tiny.npz")
+PATH = os.path.join(FIXTURES, "train", "step_tiny.npz")
 
 
 def load():

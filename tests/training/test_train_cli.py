@@ -16,6 +16,7 @@ from training_helpers import run_python, write_dataset
 import train_keras
 from tf_p2c.training.checkpoints import CheckpointMismatchError
 from tf_p2c.training.loop import TrainingError, train
+from paths import TINY_PT
 
 FLAGS = ["--preset", "smoke", "--ngf", "4", "--dataset", "d", "--iteration", "2", "--save_freq", "1",
          "--print_freq", "2", "--faceid_weight", "0", "--run_eagerly", "--seed", "3"]
@@ -140,7 +141,7 @@ def test_pretrained_weights_from_the_originals_checkpoint():
     from tf_p2c.training.trainer import UGATIT
     from tf_p2c.network_files import load_networks
 
-    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "p2c_tiny.pt")
+    path = TINY_PT
     # p2c_tiny.pt: ngf 8, ndf 2, 7/5-layer discriminators (which need >= 96 px).
     config = TrainConfig(model=ModelConfig(ngf=8, img_size=96, ndf=2), loss_weights=LossWeights(faceid=0.0))
     trainer = UGATIT(config)

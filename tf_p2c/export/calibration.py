@@ -6,7 +6,7 @@ segmented face crops on white, normalised to [-1, 1]. Two sources:
 - `crops_from_folder(dir, size)`: every photo in a folder through `FacePreprocessor`
   (the largest face of each); photos without a face are skipped; none at all is an error.
 - `sample_face_crops(size)`: when no folder is given, crops of the bundled portrait
-  `samples/astronaut.png` taken from geometric and photometric variants of the photo
+  `tf_p2c/assets/astronaut.png` taken from geometric and photometric variants of the photo
   (mirror, small rotations, zoom, brightness/contrast), each run through the same
   `FacePreprocessor`. If no face backend is installed, centre crops of the variants are used
   instead (and `source` says so).
@@ -19,11 +19,10 @@ import os
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from tf_p2c.assets import SAMPLE_PHOTO
 from tf_p2c.export.errors import ExportError
 from tf_p2c.scaling import from_uint8
 
-SAMPLE_PHOTO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "samples", "astronaut.png")
 
 
 def _variants(photo: np.ndarray, count: int, start: int = 0) -> list[np.ndarray]:
