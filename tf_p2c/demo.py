@@ -44,17 +44,17 @@ def _generator(weights):
 def _runners(model, weights, threads, scratch):
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.tflite import convert_tflite
-    from tf_p2c.runtimes import keras_runner, litert_runner, onnx_runner
+    from tf_p2c.runtimes import KerasRunner, LiteRTRunner, OnnxRunner
 
     print("converting the generator to TFLite (fp32) ...", flush=True)
-    runners = {"keras": keras_runner(model), "tflite": litert_runner(convert_tflite(model), threads)}
+    runners = {"keras": KerasRunner(model), "tflite": LiteRTRunner(convert_tflite(model), threads)}
     if weights and weights.lower().endswith(".onnx"):
         onnx_path, onnx_label = weights, "the .onnx weights file"
     else:
         print("exporting the generator to ONNX ...", flush=True)
         onnx_path = export_onnx(model, os.path.join(scratch, "generator.onnx"), optimize_transposes=False)
         onnx_label = "an ONNX export of the same weights"
-    runners["onnx"] = onnx_runner(onnx_path, threads)
+    runners["onnx"] = OnnxRunner(onnx_path, threads)
     return runners, onnx_label
 
 

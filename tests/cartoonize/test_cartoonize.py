@@ -147,14 +147,14 @@ def test_cli_bad_paths(tmp_path, capsys):
 
 def test_tflite_and_keras_backends_agree(tmp_path):
     from tf_p2c.export.tflite import convert_tflite
-    from tf_p2c.runtimes import keras_runner, make_runner
+    from tf_p2c.runtimes import KerasRunner, make_runner
     from tf_p2c.network_files import load_generator
 
     model = load_generator(TINY_ONNX)
     path = tmp_path / "tiny.tflite"
     path.write_bytes(convert_tflite(model))
     photo = read_image(SAMPLE)
-    keras_result = Cartoonizer(keras_runner(model)).cartoonize(photo)
+    keras_result = Cartoonizer(KerasRunner(model)).cartoonize(photo)
     tflite_runner = make_runner("tflite", path)
     assert isinstance(tflite_runner.input_size, int) and tflite_runner.input_size == 64
     tflite_result = Cartoonizer(tflite_runner).cartoonize(photo)

@@ -53,7 +53,7 @@ class Cartoonizer:
     """Cartoonizes portraits with any generator runtime.
 
     Args:
-        runner: callable float NHWC [-1, 1] batch -> generated batch (see `tf_p2c.runtimes`).
+        runner: a `tf_p2c.runtimes.Runner` (float NHWC [-1, 1] batch -> generated batch, `input_size`).
         preprocessor: a `tf_p2c.face.preprocessor.FacePreprocessor` (default: MediaPipe
             landmarks and the default segmenter) whose `out_size` matches the generator input.
 
@@ -69,8 +69,8 @@ class Cartoonizer:
         if preprocessor is None:
             from tf_p2c.face.preprocessor import FacePreprocessor
 
-            preprocessor = FacePreprocessor(out_size=getattr(runner, "input_size", 256))
-        size = getattr(runner, "input_size", preprocessor.out_size)
+            preprocessor = FacePreprocessor(out_size=runner.input_size)
+        size = runner.input_size
         if size != preprocessor.out_size:
             raise ValueError(f"the generator takes {size}x{size} inputs but faces are cropped to {preprocessor.out_size}")
         self.runner = runner

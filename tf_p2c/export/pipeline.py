@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from tf_p2c import runtimes
 from tf_p2c.atomic_write import dir_mode
 from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
@@ -128,7 +129,10 @@ def _reference(reference_onnx, size, images, num_threads):
     """(runner, images) of the reference ONNX, checking that it fits the model's shapes."""
     if not os.path.isfile(reference_onnx):
         raise ExportError(f"reference ONNX {reference_onnx}: no such file")
-    run = parity.onnx_runner(os.fspath(reference_onnx), num_threads)
+    try:
+        run = runtimes.OnnxRunner(os.fspath(reference_onnx), num_threads)
+    except runtimes.RuntimeLoadError as error:
+        raise ExportError(f"reference ONNX {reference_onnx}: {error}") from None
     wanted = ([1, 3, size, size], [1, size, size, 3])
     shape = [d if isinstance(d, int) else 1 for d in run.input_shape]
     if shape not in wanted:
@@ -287,7 +291,7 @@ def export_all(
     if reference_onnx is not None:
         reference = _reference(reference_onnx, size, eval_images, num_threads)
 
-    keras_run = parity.keras_runner(model)
+    keras_run = runtimes.KerasRunner(model)
     keras_images = keras_run(eval_images)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
     os.chmod(staging, dir_mode())  # it becomes the output folder: a plain mkdir's mode, not 0700
@@ -364,7 +368,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         with open(path(name), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES[name]] = meta
-        record(name, parity.litert_runner(flatbuffer, num_threads), path(name))
+        record(name, runtimes.LiteRTRunner(flatbuffer, num_threads), path(name))
         if "float_in_int8" in meta:
             rows[name]["float_in_int8"] = meta["float_in_int8"]
 
@@ -375,7 +379,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         with open(path("uint8"), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES["uint8"]] = meta
-        record("uint8", parity.litert_runner(flatbuffer, num_threads), path("uint8"))
+        record("uint8", runtimes.LiteRTRunner(flatbuffer, num_threads), path("uint8"))
 
     onnx_path = path("onnx") if "onnx" in formats else None
     if "onnx" in formats or reference is None:
@@ -383,11 +387,11 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         onnx_path = export_onnx(model, onnx_path or os.path.join(scratch, "photo2cartoon.onnx"),
                                 optimize_transposes=optimize_onnx_transposes)
     if "onnx" in formats:
-        record("onnx", parity.onnx_runner(onnx_path, num_threads), onnx_path)
+        record("onnx", runtimes.OnnxRunner(onnx_path, num_threads), onnx_path)
         metadata_files[FILES["onnx"]] = {"layout": "NCHW", "input": {"name": "input", "shape": [1, 3, size, size]},
                                          "outputs": ["output", "cam_logit", "heatmap"]}
     if reference is None:
-        reference = parity.onnx_runner(onnx_path, num_threads), None
+        reference = runtimes.OnnxRunner(onnx_path, num_threads), None
         reference = (reference[0], reference[0](eval_images))
     ref_run, ref_images = reference
     ref_latency = parity.median_latency_ms(ref_run, eval_images[0], latency_repeats)

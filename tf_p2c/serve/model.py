@@ -39,9 +39,9 @@ def load_cartoonizers(weights: str | None, backend: str, threads: int = 2, landm
         if backend != "keras":
             raise ValueError(f"--backend {backend} needs --weights (a file that backend runs)")
         from tf_p2c.models import UNTRAINED_WARNING, build_untrained_generator
-        from tf_p2c.runtimes import keras_runner
+        from tf_p2c.runtimes import KerasRunner
 
-        shared = keras_runner(build_untrained_generator(untrained_preset))
+        shared = KerasRunner(build_untrained_generator(untrained_preset))
         info = {"weights": f"untrained {untrained_preset} generator (random weights)", "warning": UNTRAINED_WARNING}
     else:
         shared = make_runner(backend, weights, num_threads=threads)
