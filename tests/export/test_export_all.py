@@ -20,6 +20,7 @@ from tf_p2c.export.pipeline import (
     REPORT_FILE,
 )
 from tf_p2c.export.tflite import read_metadata
+from tf_p2c.tf_compat import flatten_layers
 
 TFLITE_FLOAT = ("fp32", "fp16", "dynamic_int8", "int8")
 S = 64
@@ -163,7 +164,7 @@ def _conv_count(layer):
 
     if isinstance(layer, keras.layers.Conv2D):
         return 1
-    return sum(isinstance(sub, keras.layers.Conv2D) for sub in layer._flatten_layers(include_self=False))
+    return sum(isinstance(sub, keras.layers.Conv2D) for sub in flatten_layers(layer))
 
 
 def test_int8_keeps_the_first_and_last_layers_float_and_says_so(export_dir, tiny_model):

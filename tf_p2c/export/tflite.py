@@ -165,17 +165,12 @@ def convert_tflite(
         source = saved_model_dir if saved_model_dir is not None else serving_model(model, uint8_io)
         converter = _converter(source, quant, representative_images, uint8_io)
         if quant == "int8":
-            # Calibrate once, then quantize with the chosen ops left in float (the same
-            # selective quantization as `tf.lite.experimental.QuantizationDebugger`, without its
-            # extra instrumented conversion).
-            from tensorflow.lite.python import convert as tflite_convert
+            # Calibrate once, then quantize with the chosen ops left in float.
+            from tf_p2c import tf_compat
 
-            converter._experimental_calibrate_only = True
+            tf_compat.calibrate_only(converter)
             calibrated = _quiet_convert(converter)
-            flatbuffer = tflite_convert.mlir_quantize(
-                calibrated, disable_per_channel=False, fully_quantize=False,
-                enable_numeric_verify=False, denylisted_ops=list(float_ops or []),
-                denylisted_nodes=layer_nodes(calibrated, float_layers or ()))
+            flatbuffer = tf_compat.mlir_quantize(calibrated, float_ops or (), layer_nodes(calibrated, float_layers or ()))
         else:
             flatbuffer = _quiet_convert(converter)
     if metadata is not None:

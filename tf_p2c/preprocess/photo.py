@@ -248,10 +248,10 @@ def register_process_function() -> None:
     Every process that executes the job's map (this one for local runs, every tf.data service
     worker) must call it before the first element is produced.
     """
-    from tensorflow.python.ops import script_ops  # no public API registers a fixed token
+    from tf_p2c.tf_compat import register_py_func
 
     _REGISTERED[PROCESS_TOKEN] = _process_numpy
-    script_ops._py_funcs._funcs[PROCESS_TOKEN] = _process_numpy  # noqa: SLF001
+    register_py_func(PROCESS_TOKEN, _process_numpy)
 
 
 _RESULT_KEYS = ("input", "status", "reason", "faces", "images", "masks", "landmarks", "matrices", "boxes", "scores")
