@@ -20,7 +20,7 @@ def load():
                         ndf=int(c["ndf"]), n_layers_global=int(c["n_layers_global"]),
                         n_layers_local=int(c["n_layers_local"]))
     weights = LossWeights(**{k[len("loss_"):]: float(v) for k, v in c.items() if k.startswith("loss_")})
-    config = TrainConfig(model=model, weights=weights, lr=float(c["lr"]), iteration=int(c["iteration"]),
+    config = TrainConfig(model=model, loss_weights=weights, lr=float(c["lr"]), iteration=int(c["iteration"]),
                          decay_flag=bool(c["decay_flag"]), weight_decay=float(c["weight_decay"]),
                          batch_size=int(c["batch"]))
     for key in ("input/real_A", "input/real_B"):
