@@ -28,10 +28,16 @@ SLOW = (
     "tests/cartoonize/test_cartoonize.py::test_tflite_and_keras_backends_agree",
     "tests/test_demo.py", "tests/hostile/test_training_export.py",
     "tests/training/test_train_cli.py", "tests/training/test_distribute.py", "tests/training/test_checkpoints.py",
-    "tests/training/test_compiled_step.py",
+    "tests/training/test_compiled_step.py", "tests/training/test_train_step_parity.py",
+    "tests/training/test_face_id_wiring.py::test_face_id_terms_enter_the_generator_loss",
     "tests/preprocess/test_service.py", "tests/preprocess/test_local_processes.py",
     "tests/serve/test_browser.py", "tests/serve/test_load.py", "tests/android/",
     "tests/test_quiet_import.py",
+    # weight-file conversions through the command line, ONNX graph imports, whole-model round trips
+    "tests/convert/test_original_format.py", "tests/convert/test_weights_errors.py", "tests/convert/test_onnx_import.py",
+    "tests/convert/test_parity.py", "tests/hostile/test_fuzz_readers.py::test_onnx_reader",
+    "tests/hostile/test_weight_files.py", "tests/training/test_mixed_precision.py",
+    "tests/evaluation/test_inception.py::test_weights_round_trip",
 )
 # xdist group by node-id prefix (`--dist loadgroup`): a group runs on one worker, in order.
 GROUPS = {
