@@ -95,8 +95,13 @@ def _load_model(weights, img_size):
 
 
 def _check_size(img_size):
-    if img_size is not None and (int(img_size) != img_size or img_size < 16 or img_size % 16):
-        raise ExportError(f"--img-size must be a positive multiple of 16 (each hourglass pools 4 times), got {img_size}")
+    from tf_p2c.config import check_img_size
+
+    if img_size is not None:
+        try:
+            check_img_size(img_size)
+        except ValueError as error:
+            raise ExportError(f"--img-size: {error}") from None
 
 
 def _check_inputs_outside(out_dir, **inputs):
