@@ -110,6 +110,10 @@ class OnnxRunner:
         return np.stack(outs).astype(np.float32)
 
 
+# The name android_demo/scripts import.
+litert_runner = LiteRTRunner
+
+
 def _static(dim) -> bool:
     return isinstance(dim, int) and dim > 0
 
