@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SELFIE := tf_p2c/face/assets/selfie_segmentation.tflite
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test test-fast demo bench clean
 
 # Each mk/*.mk adds what its part of the test suite needs beyond the venv to TEST_DEPS
 # (system packages for the JVM and browser tests, optional Python extras).
@@ -28,8 +28,14 @@ $(STAMP): requirements.txt
 $(SELFIE): $(STAMP)
 	$(PY) -m tf_p2c.face.install_models
 
+# Everything (what CI runs), on two workers; tests/conftest.py keeps tests that share an export or
+# the network on one worker.
 test: setup $(TEST_DEPS)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The edit-run loop: no conversions, no subprocess training, no browser, no JVM.
+test-fast: setup
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
 
 demo: setup
 	$(PY) -m tf_p2c demo

@@ -56,13 +56,14 @@ def _run(args) -> int:
     quiet_tensorflow_imports()
     from tf_p2c.export.errors import ExportError
     from tf_p2c.export.pipeline import export_all
+    from tf_p2c.runtimes import RuntimeLoadError
 
     try:
         export_all(args.weights, args.out_dir, reference_onnx=args.reference_onnx,
                    calibration_dir=args.calibration_dir, img_size=args.img_size, formats=args.formats,
                    num_threads=args.threads, overwrite=args.overwrite,
                    optimize_onnx_transposes=args.optimize_onnx, int8_float_layers=args.int8_float_layers)
-    except ExportError as error:
+    except (ExportError, RuntimeLoadError) as error:
         print(f"export_tflite.py: error: {error}", file=sys.stderr)
         return 1
     return 0

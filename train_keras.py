@@ -1,6 +1,6 @@
 """Train photo2cartoon (U-GAT-IT with Soft-AdaLIN and hourglasses) with TensorFlow / Keras.
 
-    python train_keras.py --dataset photo2cartoon --data-root dataset --faceid_weights models/model_mobilefacenet.pth
+    python train_keras.py --dataset photo2cartoon --data-root dataset --faceid_model models/model_mobilefacenet.pth
     python train_keras.py --preset smoke --data-root /tmp/data --iteration 3 --faceid_weight 0 --run_eagerly
 
 The run lives in RESULT_DIR/DATASET (config.json, checkpoints/, samples/, logs/, export/genA2B.keras).
@@ -37,7 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--multi_worker", action=BOOL, default=False, help="MultiWorkerMirroredStrategy from TF_CONFIG")
     p.add_argument("--resume", action=BOOL, default=False)
     p.add_argument("--pretrained_weights", default=None, help="the original's .pt or one of our checkpoints")
-    p.add_argument("--faceid_weights", default=None, help="the original's model_mobilefacenet.pth")
+    # --faceid_weight (one letter shorter) is the loss weight; --faceid_weights is the original's name for this.
+    p.add_argument("--faceid_model", "--faceid_weights", dest="faceid_model", default=None,
+                   help="the original's model_mobilefacenet.pth (Face-ID network)")
     for name in ("mixed_precision", "jit", "run_eagerly"):
         p.add_argument(f"--{name}", action=BOOL, default=False)
     p.add_argument("--tensorboard", action=BOOL, default=True)
@@ -58,10 +60,10 @@ def build_config(args):
     top = {k: getattr(args, k) for k in ("iteration", "batch_size", "print_freq", "save_freq", "lr", "weight_decay",
                                          "seed", "keep_checkpoints", "decay_flag") if getattr(args, k) is not None}
     gpu_ids = tuple(t for t in args.gpu_ids.split(",") if t.strip()) if args.gpu_ids else None
-    return base.replace(model=base.model.replace(**model), weights=LossWeights(**{**vars(base.weights), **weights}),
+    return base.replace(model=base.model.replace(**model), loss_weights=LossWeights(**{**vars(base.loss_weights), **weights}),
                         dataset=args.dataset, data_root=args.data_root, result_dir=args.result_dir,
                         gpu_ids=gpu_ids, multi_worker=args.multi_worker, resume=args.resume,
-                        pretrained_weights=args.pretrained_weights, faceid_weights=args.faceid_weights,
+                        pretrained_weights=args.pretrained_weights, faceid_model=args.faceid_model,
                         mixed_precision=args.mixed_precision, jit=args.jit, run_eagerly=args.run_eagerly,
                         tensorboard=args.tensorboard, progress=args.progress, **top)
 

@@ -28,9 +28,10 @@ import numpy as np  # noqa: E402
 def portraits(count: int) -> list[np.ndarray]:
     import cv2
 
+    from tf_p2c.assets import SAMPLE_PHOTO
     from tf_p2c.image_io import read_image
 
-    sample = read_image(os.path.join(REPO_ROOT, "samples", "astronaut.png"))
+    sample = read_image(SAMPLE_PHOTO)
     photos = []
     for i in range(count):
         scale = 1.9 + 0.1 * (i % 3)
@@ -68,7 +69,7 @@ def main():
     from tf_p2c.export.tflite import convert_tflite
     from tf_p2c.face.preprocessor import FacePreprocessor
     from tf_p2c.models import build_generator
-    from tf_p2c.runtimes import keras_runner, litert_runner, onnx_runner
+    from tf_p2c.runtimes import KerasRunner, LiteRTRunner, OnnxRunner
 
     if args.weights:
         model = tf_p2c.load_generator(args.weights)
@@ -88,11 +89,11 @@ def main():
             export_onnx(model, onnx_path, optimize_transposes=False)
             print("ONNX Runtime runs a tf2onnx export of the Keras model")
         runners = {
-            "onnxruntime": onnx_runner(onnx_path, args.threads),
-            "keras tf.function": keras_runner(model),
-            "tflite fp32": litert_runner(convert_tflite(model), args.threads),
-            "tflite dynamic_int8": litert_runner(convert_tflite(model, "dynamic_int8"), args.threads),
-            "tflite int8": litert_runner(convert_tflite(model, "int8"), args.threads),
+            "onnxruntime": OnnxRunner(onnx_path, args.threads),
+            "keras tf.function": KerasRunner(model),
+            "tflite fp32": LiteRTRunner(convert_tflite(model), args.threads),
+            "tflite dynamic_int8": LiteRTRunner(convert_tflite(model, "dynamic_int8"), args.threads),
+            "tflite int8": LiteRTRunner(convert_tflite(model, "int8"), args.threads),
         }
         preprocessor = FacePreprocessor(num_threads=1)
         rates = {name: throughput(Cartoonizer(run, preprocessor), photos) for name, run in runners.items()}

@@ -59,7 +59,7 @@ def hwm_mb():
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 kind, path, size, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 before = hwm_mb()
-run = runtimes.litert_runner(path, threads) if kind == "litert" else runtimes.onnx_runner(path, threads)
+run = runtimes.LiteRTRunner(path, threads) if kind == "litert" else runtimes.OnnxRunner(path, threads)
 run(np.zeros((1, size, size, 3), np.float32))
 print(before, hwm_mb())
 """
@@ -87,6 +87,7 @@ def main():
     args = parser.parse_args()
 
     import tf_p2c
+    from tf_p2c import runtimes
     from tf_p2c.export import parity
     from tf_p2c.export.pipeline import FILES, TFLITE_QUANT, export_all
 
@@ -107,10 +108,10 @@ def main():
                             latency_repeats=3, enforce_thresholds=False, overwrite=True,
                             optimize_onnx_transposes=args.optimize_onnx_transposes,
                             log=lambda m: print(m, flush=True))
-        runners = {"onnxruntime": parity.onnx_runner(reference or os.path.join(out_dir, FILES["onnx"]), args.threads)}
+        runners = {"onnxruntime": runtimes.OnnxRunner(reference or os.path.join(out_dir, FILES["onnx"]), args.threads)}
         for name in (*TFLITE_QUANT, "uint8"):
             with open(os.path.join(out_dir, FILES[name]), "rb") as handle:
-                runners[name] = parity.litert_runner(handle.read(), args.threads)
+                runners[name] = runtimes.LiteRTRunner(handle.read(), args.threads)
         from tf_p2c.export.calibration import sample_face_crops
 
         size = model.input_shape[1]

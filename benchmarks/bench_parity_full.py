@@ -54,7 +54,7 @@ def main(argv=None):
     from tf_p2c.convert.original_checkpoint import save_original_checkpoint
     from tf_p2c.convert.state_dict import model_state_dict
     from tf_p2c.models.mobilefacenet import load_mobilefacenet
-    from tf_p2c.weights import load_networks
+    from tf_p2c.network_files import load_networks
 
     worst_image = 0.0
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,7 +22,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE = os.path.join(ROOT, "samples", "astronaut.png")
+SAMPLE = os.path.join(ROOT, "tf_p2c", "assets", "astronaut.png")
 SIZE = (1200, 900)  # width, height: ~1.08 MP
 
 

@@ -12,10 +12,9 @@ MobileFaceNet: the cost does not depend on the weights).
 
 The PyTorch side is the original's step: `tests/reference/torch_train_reference.UGATITReference`
 (the independent reference of the trainer), with the Face-ID term of
-`tests/reference/mobilefacenet_reference.py`; `--inline-torch-step` uses this file's own copy
-written from DESIGN.md §1 instead. Like the original, neither detaches the fakes in the D step (the
-D loss back-propagates through both generators, whose gradients are then zeroed); both use
-`torch.optim.Adam(betas=(0.5, 0.999), weight_decay=1e-4)` and clip rho / w after the G step.
+`tests/reference/mobilefacenet_reference.py`. Like the original, it does not detach the fakes in the
+D step (the D loss back-propagates through both generators, whose gradients are then zeroed); it uses
+`torch.optim.Adam(betas=(0.5, 0.999), weight_decay=1e-4)` and clips rho / w after the G step.
 Without torch the script says so and times this project's step only.
 
 Memory: on CPU, the process' peak resident set (`ru_maxrss`, which includes tracing and graph
@@ -151,94 +150,21 @@ def _torch_step_factory(args, torch):
     real_a = (torch.rand(shape, generator=gen_g) * 2 - 1).to(device)
     real_b = (torch.rand(shape, generator=gen_g) * 2 - 1).to(device)
     amp = torch.autocast("cuda", dtype=torch.float16, enabled=bool(args.mixed and device == "cuda"))
-    try:
-        from torch_train_reference import (
-            UGATITReference,  # the trainer owner's reference of the original step
-        )
-    except ImportError:
-        UGATITReference = None
-    if UGATITReference is not None and not args.inline_torch_step:
-        ref = UGATITReference(args.ngf, args.img_size, True, args.ndf, args.n_global, 5,
-                              {"adv": 1.0, "cycle": 50.0, "identity": 10.0, "cam": 1000.0, "faceid": 1.0},
-                              iteration=10**6, face_id=cos_distance)
-        for net in ref.networks().values():
-            net.to(device)  # in place: the optimizers keep the same parameter objects
-        counter = [0]
+    from torch_train_reference import UGATITReference  # the original's step, as the trainer's tests use it
 
-        def ref_step():
-            counter[0] += 1
-            with amp:
-                return ref.step(real_a, real_b, counter[0])["G_loss"]
+    ref = UGATITReference(args.ngf, args.img_size, True, args.ndf, args.n_global, 5,
+                          {"adv": 1.0, "cycle": 50.0, "identity": 10.0, "cam": 1000.0, "faceid": 1.0},
+                          iteration=10**6, face_id=cos_distance)
+    for net in ref.networks().values():
+        net.to(device)  # in place: the optimizers keep the same parameter objects
+    counter = [0]
 
-        return ref_step, "tests/reference/torch_train_reference.py"
-    from torch import nn
-    from torch_reference import LIN, Discriminator, ResnetGenerator, SoftAdaLIN, adaLIN
-
-    gen_a2b = ResnetGenerator(args.ngf, args.img_size, light=True).to(device)
-    gen_b2a = ResnetGenerator(args.ngf, args.img_size, light=True).to(device)
-    dis_ga = Discriminator(3, args.ndf, args.n_global).to(device)
-    dis_gb = Discriminator(3, args.ndf, args.n_global).to(device)
-    dis_la = Discriminator(3, args.ndf, 5).to(device)
-    dis_lb = Discriminator(3, args.ndf, 5).to(device)
-    g_params = list(gen_a2b.parameters()) + list(gen_b2a.parameters())
-    d_params = [p for d in (dis_ga, dis_gb, dis_la, dis_lb) for p in d.parameters()]
-    g_optim = torch.optim.Adam(g_params, lr=1e-4, betas=(0.5, 0.999), weight_decay=1e-4)
-    d_optim = torch.optim.Adam(d_params, lr=1e-4, betas=(0.5, 0.999), weight_decay=1e-4)
-    mse, l1, bce = nn.MSELoss(), nn.L1Loss(), nn.BCEWithLogitsLoss()
-    adv, cycle, identity, cam, faceid = 1.0, 50.0, 10.0, 1000.0, 1.0
-    scaler = torch.amp.GradScaler("cuda", enabled=bool(args.mixed and device == "cuda"))
-
-    def ls(x, target):
-        return mse(x, torch.full_like(x, target))
-
-    def step():
-        for net in (gen_a2b, gen_b2a, dis_ga, dis_gb, dis_la, dis_lb):
-            net.train()
-        # D step (the original does not detach the fakes)
-        d_optim.zero_grad()
+    def ref_step():
+        counter[0] += 1
         with amp:
-            fake_a2b, _, _ = gen_a2b(real_a)
-            fake_b2a, _, _ = gen_b2a(real_b)
-            real_out = [d(x) for d, x in ((dis_ga, real_a), (dis_la, real_a), (dis_gb, real_b), (dis_lb, real_b))]
-            fake_out = [d(x) for d, x in ((dis_ga, fake_b2a), (dis_la, fake_b2a), (dis_gb, fake_a2b), (dis_lb, fake_a2b))]
-            d_terms = [ls(r[i], 1.0) + ls(f[i], 0.0) for r, f in zip(real_out, fake_out) for i in (0, 1)]
-            d_loss = adv * sum(d_terms)
-        scaler.scale(d_loss).backward()
-        scaler.step(d_optim)
-        scaler.update()
-        # G step
-        g_optim.zero_grad()
-        with amp:
-            fake_a2b, fake_a2b_cam, _ = gen_a2b(real_a)
-            fake_b2a, fake_b2a_cam, _ = gen_b2a(real_b)
-            fake_a2b2a, _, _ = gen_b2a(fake_a2b)
-            fake_b2a2b, _, _ = gen_a2b(fake_b2a)
-            fake_a2a, fake_a2a_cam, _ = gen_b2a(real_a)
-            fake_b2b, fake_b2b_cam, _ = gen_a2b(real_b)
-            outs_a = [d(fake_b2a) for d in (dis_ga, dis_la)]
-            outs_b = [d(fake_a2b) for d in (dis_gb, dis_lb)]
-            g_ad_a = sum(ls(o[i], 1.0) for o in outs_a for i in (0, 1))
-            g_ad_b = sum(ls(o[i], 1.0) for o in outs_b for i in (0, 1))
-            g_cam_a = bce(fake_b2a_cam, torch.ones_like(fake_b2a_cam)) + bce(fake_a2a_cam, torch.zeros_like(fake_a2a_cam))
-            g_cam_b = bce(fake_a2b_cam, torch.ones_like(fake_a2b_cam)) + bce(fake_b2b_cam, torch.zeros_like(fake_b2b_cam))
-            g_loss_a = (adv * g_ad_a + cycle * l1(fake_a2b2a, real_a) + identity * l1(fake_a2a, real_a)
-                        + cam * g_cam_a + faceid * cos_distance(real_a, fake_a2b))
-            g_loss_b = (adv * g_ad_b + cycle * l1(fake_b2a2b, real_b) + identity * l1(fake_b2b, real_b)
-                        + cam * g_cam_b + faceid * cos_distance(real_b, fake_b2a))
-            g_loss = g_loss_a + g_loss_b
-        scaler.scale(g_loss).backward()
-        scaler.step(g_optim)
-        scaler.update()
-        with torch.no_grad():
-            for module in list(gen_a2b.modules()) + list(gen_b2a.modules()):
-                if isinstance(module, (adaLIN, LIN)):
-                    module.rho.clamp_(0, 1)
-                if isinstance(module, SoftAdaLIN):
-                    module.w_gamma.clamp_(0, 1)
-                    module.w_beta.clamp_(0, 1)
-        return g_loss
+            return ref.step(real_a, real_b, counter[0])["G_loss"]
 
-    return step, "inline step of this benchmark"
+    return ref_step, "tests/reference/torch_train_reference.py"
 
 
 def worker_torch(args) -> dict:
@@ -273,7 +199,6 @@ def _run_worker(framework, config, args, mixed=False, jit=False) -> dict | None:
     cmd += ["--gpu"] if args.gpu else []
     cmd += ["--mixed"] if mixed else []
     cmd += ["--jit"] if jit else []
-    cmd += ["--inline-torch-step"] if args.inline_torch_step else []
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
     label = f"[{framework} {name}{' mixed' if mixed else ''}{' xla' if jit else ''}]"
     try:
@@ -318,8 +243,6 @@ def main(argv=None) -> int:
     parser.add_argument("--configs", default=None, help="comma-separated config names (default: all of the device's)")
     parser.add_argument("--jit", action="store_true", help="also time our step with XLA (jit_compile=True)")
     parser.add_argument("--no-torch", action="store_true", help="time this project's step only")
-    parser.add_argument("--inline-torch-step", action="store_true",
-                        help="use this file's PyTorch step instead of tests/reference/torch_train_reference.py")
     parser.add_argument("--skip-memory-goal", action="store_true",
                         help="on CPU, skip the 256² fp32 / mixed allocator-peak runs (about 6 minutes)")
     parser.add_argument("--worker-timeout", type=int, default=1800, help="seconds per measurement subprocess")

@@ -1,4 +1,8 @@
-"""Shared pytest set-up: quiet TensorFlow, per-test seeds, temporary paths.
+"""Shared pytest set-up: quiet TensorFlow, per-test seeds, temporary paths, and the test tiers.
+
+Tiers: `make test` (CI) runs everything on two xdist workers; `make test-fast` (`-m "not slow"`)
+leaves out what `SLOW` lists. `GROUPS` keeps tests on one worker where they share a session
+artefact (one export of every format) or the machine's network ports and listener table.
 
 TF_CPP_MIN_LOG_LEVEL must be set before TensorFlow is first imported, which is why it is set
 at the top of this file (pytest imports conftest.py before any test module).
@@ -16,6 +20,42 @@ import numpy as np
 import pytest
 
 SEED = 1234
+
+# Node-id prefixes left out of `make test-fast`: conversions, training in subprocesses or traced
+# steps, servers in subprocesses, the browser and the JVM.
+SLOW = (
+    "tests/export/test_export_all.py", "tests/export/test_export_errors.py", "tests/export/test_compact.py",
+    "tests/cartoonize/test_cartoonize.py::test_tflite_and_keras_backends_agree",
+    "tests/test_demo.py", "tests/hostile/test_training_export.py",
+    "tests/training/test_train_cli.py", "tests/training/test_distribute.py", "tests/training/test_checkpoints.py",
+    "tests/training/test_compiled_step.py", "tests/training/test_train_step_parity.py",
+    "tests/training/test_face_id_wiring.py::test_face_id_terms_enter_the_generator_loss",
+    "tests/preprocess/test_service.py", "tests/preprocess/test_local_processes.py",
+    "tests/serve/test_browser.py", "tests/serve/test_load.py", "tests/android/",
+    "tests/test_quiet_import.py",
+    # weight-file conversions through the command line, ONNX graph imports, whole-model round trips
+    "tests/convert/test_original_format.py", "tests/convert/test_weights_errors.py", "tests/convert/test_onnx_import.py",
+    "tests/convert/test_parity.py", "tests/hostile/test_fuzz_readers.py::test_onnx_reader",
+    "tests/hostile/test_weight_files.py", "tests/training/test_mixed_precision.py",
+    "tests/evaluation/test_inception.py::test_weights_round_trip",
+)
+# xdist group by node-id prefix (`--dist loadgroup`): a group runs on one worker, in order.
+GROUPS = {
+    "tests/export/": "export",  # the session's one export_all (tests/export/conftest.py)
+    "tests/serve/": "network", "tests/hostile/test_serve.py": "network",
+    "tests/preprocess/test_service.py": "network", "tests/training/test_distribute.py": "network",
+    # watches the machine's listening sockets: nothing else of ours may listen meanwhile
+    "tests/hostile/test_data_cartoonize.py": "network",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        group = next((name for prefix, name in GROUPS.items() if item.nodeid.startswith(prefix)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
+from paths import FIXTURES
 
 # ---------------------------------------------------------------------------------------------
 # Layer contract
@@ -284,7 +285,7 @@ def adam_step_with_large_gradient(variables):
     return expected
 
 
-ORIGINAL_KEYS_TSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "original_state_dicts.tsv")
+ORIGINAL_KEYS_TSV = os.path.join(FIXTURES, "original_state_dicts.tsv")
 
 
 def original_keys(file: str, network: str) -> list[tuple[str, tuple, str]]:

@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 from PIL import Image
+from paths import REPO, TINY_ONNX
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY_ONNX = os.path.join(REPO, "tests", "fixtures", "gen_tiny.onnx")  # 64x64 input
 
 
 def test_demo_writes_the_page_with_every_backend(tmp_path):
@@ -37,10 +36,11 @@ def test_demo_writes_the_page_with_every_backend(tmp_path):
 
 
 def test_page_says_plainly_when_the_generator_is_untrained():
-    from tf_p2c.demo import UNTRAINED, _page
+    from tf_p2c.demo import _page
+    from tf_p2c.models import UNTRAINED_WARNING
 
     row = {"max_abs_diff_pixels": 0.0, "mean_abs_diff_pixels": 0.0, "psnr_db": None, "generator_ms": 1.0,
            "end_to_end_ms": 2.0}
     summary = {"weights": "untrained generator (random weights)", "onnx": "an ONNX export", "backends": {"keras": row}}
     page = _page(summary, ["keras"])
-    assert UNTRAINED.split(":")[0] in page and "identical" in page
+    assert UNTRAINED_WARNING.split(":")[0] in page and "identical" in page

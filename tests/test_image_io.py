@@ -21,9 +21,7 @@ from tf_p2c.image_io import (
     write_bytes_atomic,
     write_image_atomic,
 )
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE = os.path.join(ROOT, "samples", "astronaut.png")
+from paths import REPO as ROOT, SAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CALL = ("import sys; from tf_p2c.quiet_import import quiet_tensorflow_imports as q; q(); "
         "assert 'tensorflow' not in sys.modules; import tensorflow as tf; print(tf.__name__)")
 

@@ -14,7 +14,7 @@ def __getattr__(name):
 
         return getattr(config, name)
     if name == "load_generator":
-        from tf_p2c.weights import load_generator
+        from tf_p2c.network_files import load_generator
 
         return load_generator
     if name in ("build_generator", "build_discriminator"):

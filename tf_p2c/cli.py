@@ -12,7 +12,7 @@ import sys
 
 # Modules that contribute commands; each has `register(subparsers)`.
 COMMAND_MODULES = (
-    "tf_p2c.cartoonize.cli", "tf_p2c.weights_cli", "tf_p2c.demo", "tf_p2c.data.cli", "tf_p2c.evaluation.cli",
+    "tf_p2c.cartoonize.cli", "tf_p2c.network_files_cli", "tf_p2c.demo", "tf_p2c.preprocess.cli", "tf_p2c.evaluation.cli",
     "tf_p2c.serve.cli",
 )
 

@@ -11,6 +11,17 @@ import json
 from typing import Any
 
 
+def check_img_size(img_size) -> None:
+    """The one rule for a generator's input side, for every command that takes one.
+
+    Raises:
+        ValueError: not an integer multiple of 16 of at least 32.
+    """
+    # Each hourglass halves the side four times and reflection-pads the result: 32 is the least.
+    if int(img_size) != img_size or img_size < 32 or img_size % 16:
+        raise ValueError(f"img_size must be a multiple of 16 and at least 32. Received: img_size={img_size}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     """Architecture of the photo2cartoon generator and discriminators.
@@ -38,11 +49,7 @@ class ModelConfig:
             raise ValueError(f"ngf must be a positive multiple of 4. Received: ngf={self.ngf}")
         if self.ndf < 1:
             raise ValueError(f"ndf must be positive. Received: ndf={self.ndf}")
-        # Each hourglass halves the side four times and reflection-pads the result: 32 is the least.
-        if self.img_size < 32 or self.img_size % 16:
-            raise ValueError(
-                f"img_size must be a multiple of 16 and at least 32. Received: img_size={self.img_size}"
-            )
+        check_img_size(self.img_size)
         for field in ("n_layers_global", "n_layers_local"):
             if getattr(self, field) < 3:
                 raise ValueError(f"{field} must be at least 3. Received: {field}={getattr(self, field)}")

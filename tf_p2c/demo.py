@@ -17,9 +17,7 @@ import tempfile
 
 import numpy as np
 
-SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "astronaut.png")
-UNTRAINED = ("No weights found in models/: using an UNTRAINED generator (random weights), so the output is "
-             "not a cartoon. Put the released photo2cartoon_weights.pt (or .onnx) in models/ for real cartoons.")
+from tf_p2c.assets import SAMPLE_PHOTO as SAMPLE
 
 
 def register(subparsers) -> None:
@@ -33,43 +31,40 @@ def register(subparsers) -> None:
 
 
 def _generator(weights):
-    from tf_p2c.weights import load_generator
+    from tf_p2c.network_files import load_generator
 
     if weights:
         return load_generator(weights), weights
-    import keras
+    from tf_p2c.models import UNTRAINED_WARNING, build_untrained_generator
 
-    from tf_p2c.config import get_preset
-    from tf_p2c.models import build_generator
-
-    print(UNTRAINED)
-    keras.utils.set_random_seed(0)
-    return build_generator(get_preset("photo2cartoon")), "untrained generator (random weights)"
+    print(UNTRAINED_WARNING)
+    return build_untrained_generator(), "untrained generator (random weights)"
 
 
 def _runners(model, weights, threads, scratch):
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.tflite import convert_tflite
-    from tf_p2c.runtimes import keras_runner, litert_runner, onnx_runner
+    from tf_p2c.runtimes import KerasRunner, LiteRTRunner, OnnxRunner
 
     print("converting the generator to TFLite (fp32) ...", flush=True)
-    runners = {"keras": keras_runner(model), "tflite": litert_runner(convert_tflite(model), threads)}
+    runners = {"keras": KerasRunner(model), "tflite": LiteRTRunner(convert_tflite(model), threads)}
     if weights and weights.lower().endswith(".onnx"):
         onnx_path, onnx_label = weights, "the .onnx weights file"
     else:
         print("exporting the generator to ONNX ...", flush=True)
         onnx_path = export_onnx(model, os.path.join(scratch, "generator.onnx"), optimize_transposes=False)
         onnx_label = "an ONNX export of the same weights"
-    runners["onnx"] = onnx_runner(onnx_path, threads)
+    runners["onnx"] = OnnxRunner(onnx_path, threads)
     return runners, onnx_label
 
 
 def run_demo(args) -> int:
     from tf_p2c.cartoonize.pipeline import Cartoonizer, to_generator_input
-    from tf_p2c.export.parity import median_latency_ms
+    from tf_p2c.export.parity import median_latency_ms, psnr_db
     from tf_p2c.face.preprocessor import FacePreprocessor
     from tf_p2c.image_io import read_image, write_bytes_atomic, write_image_atomic
-    from tf_p2c.weights import find_weights
+    from tf_p2c.scaling import mask_to_uint8
+    from tf_p2c.network_files import find_weights
 
     weights = args.weights or find_weights(args.models_dir)
     model, label = _generator(weights)
@@ -90,7 +85,7 @@ def run_demo(args) -> int:
 
     face = results["keras"].faces[0]
     files = {"input.png": image, "aligned.png": face.crop.image,
-             "mask.png": np.repeat((face.crop.mask[..., None] * 255).astype(np.uint8), 3, axis=-1),
+             "mask.png": np.repeat(mask_to_uint8(face.crop.mask)[..., None], 3, axis=-1),
              "pasted.png": results["keras"].pasted}
     for name, result in results.items():
         files[f"cartoon_{name}.png"] = result.faces[0].cartoon
@@ -102,9 +97,9 @@ def run_demo(args) -> int:
     table = {}
     for name, result in results.items():
         diff = np.abs(result.faces[0].cartoon.astype(np.float64) - reference)
-        mse = float(np.mean(diff ** 2))
+        psnr = psnr_db(result.faces[0].cartoon, reference, peak_to_peak=255.0)
         table[name] = {"max_abs_diff_pixels": float(diff.max()), "mean_abs_diff_pixels": float(diff.mean()),
-                       "psnr_db": None if mse == 0 else round(10 * np.log10(255.0 ** 2 / mse), 2),
+                       "psnr_db": None if np.isinf(psnr) else round(psnr, 2),
                        "generator_ms": round(generator_ms[name], 1),
                        "end_to_end_ms": round(sum(result.timings_ms.values()), 1)}
     summary = {"weights": label, "onnx": onnx_label, "backends": table}
@@ -119,6 +114,8 @@ def run_demo(args) -> int:
 
 
 def _page(summary, backends):
+    from tf_p2c.models import UNTRAINED_WARNING
+
     def figure(src, caption):
         return f'<figure><img src="{src}" width="256"><figcaption>{html.escape(caption)}</figcaption></figure>'
 
@@ -131,7 +128,7 @@ def _page(summary, backends):
         f"<td>{row['end_to_end_ms']}</td></tr>"
         for name, row in summary["backends"].items()
     )
-    warning = "" if "untrained" not in summary["weights"] else f"<p><strong>{html.escape(UNTRAINED)}</strong></p>"
+    warning = "" if "untrained" not in summary["weights"] else f"<p><strong>{html.escape(UNTRAINED_WARNING)}</strong></p>"
     return (
         "<!doctype html><meta charset='utf-8'><title>tf_p2c demo</title>"
         "<style>body{font-family:sans-serif;margin:24px}figure{display:inline-block;margin:8px}"

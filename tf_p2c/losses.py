@@ -15,7 +15,6 @@ import tensorflow as tf
 
 __all__ = [
     "cam_bce_loss",
-    "face_id_cosine_loss",
     "l1_loss",
     "lsgan_d_loss",
     "lsgan_g_loss",
@@ -62,13 +61,3 @@ def cam_bce_loss(pos_logits, neg_logits):
     return _bce_with_logits(pos_logits, 1.0) + _bce_with_logits(neg_logits, 0.0)
 
 
-def face_id_cosine_loss(real_embeddings, fake_embeddings, eps: float = 1e-8):
-    """Mean over the batch of 1 - cosine similarity of two (B, D) embedding batches.
-
-    `torch.cosine_similarity` semantics: the norms are clamped below by `eps`.
-    """
-    real = _f32(real_embeddings)
-    fake = _f32(fake_embeddings)
-    dot = tf.reduce_sum(real * fake, axis=-1)
-    norms = tf.maximum(tf.norm(real, axis=-1), eps) * tf.maximum(tf.norm(fake, axis=-1), eps)
-    return tf.reduce_mean(1.0 - dot / norms)

@@ -7,8 +7,11 @@ layout and range, whatever the file's own input layout (NCHW ONNX) or dtype (uin
 from __future__ import annotations
 
 import os
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from tf_p2c.scaling import from_uint8, to_uint8
 
 BACKENDS = ("keras", "tflite", "onnx")
 
@@ -17,86 +20,98 @@ class RuntimeLoadError(ValueError):
     """A model file the chosen runtime cannot run; the message is one line."""
 
 
-def to_uint8(images) -> np.ndarray:
-    """[-1, 1] float -> uint8 0..255, rounding to nearest."""
-    return np.clip(np.round((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+@runtime_checkable
+class Runner(Protocol):
+    """What the cartoonizer, the server and the parity report need of a generator runtime.
+
+    ``runner(images)`` maps a float32 NHWC batch in [-1, 1] (N, S, S, 3) to the generated images
+    in the same layout and range; ``input_size`` is S.
+    """
+
+    input_size: int
+
+    def __call__(self, images) -> np.ndarray: ...
 
 
-def from_uint8(images) -> np.ndarray:
-    return np.asarray(images, np.float32) / 127.5 - 1.0
-
-
-def keras_runner(model):
+class KerasRunner:
     """Runner on a Keras generator, traced once per input shape."""
-    import tensorflow as tf
 
-    forward = tf.function(lambda x: model(x, training=False)[0], reduce_retracing=True)
+    def __init__(self, model):
+        import tensorflow as tf
 
-    def run(images):
-        return forward(tf.constant(np.asarray(images, np.float32))).numpy()
+        self.model = model
+        self.input_size = int(model.input_shape[1])
+        self._forward = tf.function(lambda x: model(x, training=False)[0], reduce_retracing=True)
 
-    run.input_size = model.input_shape[1]
-    return run
+    def __call__(self, images) -> np.ndarray:
+        import tensorflow as tf
+
+        return self._forward(tf.constant(np.asarray(images, np.float32))).numpy()
 
 
-def litert_runner(model, num_threads: int = 2):
-    """Runner on a TFLite model (path or flatbuffer bytes) with LiteRT (XNNPACK on)."""
-    from ai_edge_litert.interpreter import Interpreter
+class LiteRTRunner:
+    """Runner on a TFLite model (path or flatbuffer bytes) with LiteRT (XNNPACK on).
 
-    source = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {"model_path": os.fspath(model)}
-    try:
-        interpreter = Interpreter(num_threads=num_threads, **source)
-        runner = interpreter.get_signature_runner("serving_default")
-        details = runner.get_input_details()
-    except (ValueError, RuntimeError) as error:
-        raise RuntimeLoadError(f"LiteRT cannot load the model: {str(error).splitlines()[0][:200]}") from None
-    input_name = "input" if "input" in details else next(iter(details))
-    uint8_io = details[input_name]["dtype"] == np.uint8
-    output_name = "image" if "image" in runner.get_output_details() else next(iter(runner.get_output_details()))
+    A uint8 model (``uint8_io``) gets its input quantized as an app would and its output mapped
+    back to [-1, 1]; batch-1 models run one image at a time.
+    """
 
-    def run(images):
+    def __init__(self, model, num_threads: int = 2):
+        from ai_edge_litert.interpreter import Interpreter
+
+        source = ({"model_content": bytes(model)} if isinstance(model, (bytes, bytearray))
+                  else {"model_path": os.fspath(model)})
+        try:
+            self.interpreter = Interpreter(num_threads=num_threads, **source)
+            self._run = self.interpreter.get_signature_runner("serving_default")
+            details = self._run.get_input_details()
+        except (ValueError, RuntimeError) as error:
+            raise RuntimeLoadError(f"LiteRT cannot load the model: {str(error).splitlines()[0][:200]}") from None
+        self._input = "input" if "input" in details else next(iter(details))
+        outputs = self._run.get_output_details()
+        self._output = "image" if "image" in outputs else next(iter(outputs))
+        self.uint8_io = details[self._input]["dtype"] == np.uint8
+        self.input_size = int(details[self._input]["shape"][1])
+
+    def __call__(self, images) -> np.ndarray:
         outs = []
         for image in np.asarray(images, np.float32):
-            x = to_uint8(image[None]) if uint8_io else image[None]
-            y = runner(**{input_name: x})[output_name]
-            outs.append(from_uint8(y)[0] if uint8_io else np.asarray(y[0], np.float32))
+            x = to_uint8(image[None]) if self.uint8_io else image[None]
+            y = self._run(**{self._input: x})[self._output]
+            outs.append(from_uint8(y)[0] if self.uint8_io else np.asarray(y[0], np.float32))
         return np.stack(outs)
 
-    run.interpreter = interpreter
-    run.uint8_io = uint8_io
-    run.input_size = int(details[input_name]["shape"][1])
-    return run
 
+class OnnxRunner:
+    """Runner on an ONNX generator (path or bytes) with ONNX Runtime (CPU); NCHW or NHWC is read
+    from its input (see `check_onnx_generator`)."""
 
-def onnx_runner(model, num_threads: int = 2):
-    """Runner on an ONNX generator (path or bytes); NCHW or NHWC is read from its input."""
-    import onnxruntime as ort
+    def __init__(self, model, num_threads: int = 2):
+        import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = num_threads
-    options.inter_op_num_threads = 1
-    source = bytes(model) if isinstance(model, (bytes, bytearray)) else os.fspath(model)
-    try:
-        session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # ONNX Runtime raises its own exception types
-        raise RuntimeLoadError(f"ONNX Runtime cannot load the model: {str(error).splitlines()[0][:200]}") from None
-    nchw, size = check_onnx_generator(session)
-    info = session.get_inputs()[0]
-    shape = info.shape
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = num_threads
+        options.inter_op_num_threads = 1
+        source = bytes(model) if isinstance(model, (bytes, bytearray)) else os.fspath(model)
+        try:
+            self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # ONNX Runtime raises its own exception types
+            raise RuntimeLoadError(f"ONNX Runtime cannot load the model: {str(error).splitlines()[0][:200]}") from None
+        self.nchw, self.input_size = check_onnx_generator(self.session)
+        self._input = self.session.get_inputs()[0]
+        self.input_shape = self._input.shape
 
-    def run(images):
+    def __call__(self, images) -> np.ndarray:
         outs = []
         for image in np.asarray(images, np.float32):
-            x = image[None].transpose(0, 3, 1, 2) if nchw else image[None]
-            y = session.run(None, {info.name: np.ascontiguousarray(x)})[0]
-            outs.append(y[0].transpose(1, 2, 0) if nchw else y[0])
+            x = image[None].transpose(0, 3, 1, 2) if self.nchw else image[None]
+            y = self.session.run(None, {self._input.name: np.ascontiguousarray(x)})[0]
+            outs.append(y[0].transpose(1, 2, 0) if self.nchw else y[0])
         return np.stack(outs).astype(np.float32)
 
-    run.session = session
-    run.input_shape = shape
-    run.nchw = nchw
-    run.input_size = size
-    return run
+
+# The name android_demo/scripts import.
+litert_runner = LiteRTRunner
 
 
 def _static(dim) -> bool:
@@ -166,7 +181,7 @@ def default_backend(weights: str) -> str:
     return {".tflite": "tflite", ".onnx": "onnx"}.get(suffix, "keras")
 
 
-def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | None = None):
+def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | None = None) -> Runner:
     """A runner for `backend` on `weights`, checking that the file suits the backend.
 
     Args:
@@ -184,13 +199,13 @@ def make_runner(backend: str, weights, num_threads: int = 2, img_size: int | Non
         raise RuntimeLoadError(f"{path}: no such file")
     suffix = os.path.splitext(path)[1].lower()
     if backend == "keras":
-        from tf_p2c.weights import load_generator
+        from tf_p2c.network_files import load_generator
 
-        return keras_runner(load_generator(path, img_size=img_size))
+        return KerasRunner(load_generator(path, img_size=img_size))
     if backend == "tflite":
         if suffix != ".tflite":
             raise RuntimeLoadError(f"{path}: the tflite backend runs .tflite files (make one with export_tflite.py)")
-        return litert_runner(path, num_threads)
+        return LiteRTRunner(path, num_threads)
     if suffix != ".onnx":
         raise RuntimeLoadError(f"{path}: the onnx backend runs .onnx files")
-    return onnx_runner(path, num_threads)
+    return OnnxRunner(path, num_threads)

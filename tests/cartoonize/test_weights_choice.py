@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tf_p2c.runtimes import default_backend
-from tf_p2c.weights import find_weights
+from tf_p2c.network_files import find_weights
 
 
 def test_default_backend_follows_the_extension():

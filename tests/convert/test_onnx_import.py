@@ -17,9 +17,9 @@ from onnx import helper, numpy_helper
 
 from helpers import rename_onnx_initializers as rename_initializers
 from tf_p2c.convert.state_dict import WeightsError
-from tf_p2c.weights import load_generator
+from tf_p2c.network_files import load_generator
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TOLERANCE = 1e-4
 EXPORTS = {"torchscript": ("gen_tiny.onnx", "onnx_output"), "dynamo": ("gen_tiny_dynamo.onnx", "onnx_dynamo_output")}
 

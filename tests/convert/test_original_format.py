@@ -23,10 +23,9 @@ from tf_p2c.config import ModelConfig
 from tf_p2c.convert.original_checkpoint import original_state_dict, save_original_checkpoint
 from tf_p2c.convert.torch_pickle import load_torch_checkpoint
 from tf_p2c.models import build_networks
-from tf_p2c.weights import load_generator, load_networks, read_state_dicts
+from tf_p2c.network_files import load_generator, load_networks, read_state_dicts
+from paths import FIXTURES, REPO
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 P2C = "photo2cartoon_weights.pt"
 # disGB / disLB have the keys of disGA / disLA (reference/README.md).
 TSV_NETWORK = {"genA2B": "genA2B", "genB2A": "genA2B", "disGA": "disGA", "disGB": "disGA", "disLA": "disLA",

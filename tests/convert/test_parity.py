@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from tf_p2c.config import ModelConfig
-from tf_p2c.weights import load_generator, load_networks
+from tf_p2c.network_files import load_generator, load_networks
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TOLERANCE = 1e-4
 
 

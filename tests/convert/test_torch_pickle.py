@@ -25,8 +25,9 @@ import pytest
 
 from tf_p2c.convert import torch_pickle
 from tf_p2c.convert.torch_pickle import CheckpointError, load_torch_checkpoint
+from paths import FIXTURES, REPO
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pickle"
+PICKLE_FIXTURES = Path(FIXTURES) / "pickle"
 GOOD = ["state_zip.pt", "state_zip_archive.pt", "state_zip_bigendian.pt", "state_legacy.pt"]
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 SYS_INFO = {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
@@ -49,8 +50,8 @@ def refused(path, match: str) -> CheckpointError:
 
 @pytest.fixture(scope="module")
 def expected():
-    structure = json.loads((FIXTURES / "expected.json").read_text())
-    with np.load(FIXTURES / "expected.npz") as npz:
+    structure = json.loads((PICKLE_FIXTURES / "expected.json").read_text())
+    with np.load(PICKLE_FIXTURES / "expected.npz") as npz:
         arrays = {k: npz[k] for k in npz.files}
     return structure, arrays
 
@@ -81,12 +82,12 @@ def assert_matches(got, node, arrays, where="root"):
 @pytest.mark.parametrize("name", GOOD)
 def test_fixture_matches_expected(name, expected):
     structure, arrays = expected
-    assert_matches(load_torch_checkpoint(FIXTURES / name), structure, arrays)
+    assert_matches(load_torch_checkpoint(PICKLE_FIXTURES / name), structure, arrays)
 
 
 @pytest.mark.parametrize("name", GOOD)
 def test_fixture_details(name):
-    got = load_torch_checkpoint(str(FIXTURES / name))
+    got = load_torch_checkpoint(str(PICKLE_FIXTURES / name))
     b = got["b"]
     assert b["size"] == (2, 3)
     assert list(got["a"]) == ["scale", "steps", "conv.weight", "conv.bias", "fc.weight", "fc.bias"]
@@ -108,7 +109,7 @@ def test_each_storage_read_once(monkeypatch):
         return original(self, name, pwd)
 
     monkeypatch.setattr(zipfile.ZipFile, "read", counting_read)
-    load_torch_checkpoint(FIXTURES / "state_zip_archive.pt")
+    load_torch_checkpoint(PICKLE_FIXTURES / "state_zip_archive.pt")
     storages = [r for r in reads if "/data/" in r]
     assert storages and len(storages) == len(set(storages))
 
@@ -117,11 +118,11 @@ def test_loader_never_imports_torch_or_runs_default_unpickler():
     code = (
         "import sys\n"
         "from tf_p2c.convert.torch_pickle import load_torch_checkpoint\n"
-        f"load_torch_checkpoint({str(FIXTURES / 'state_zip.pt')!r})\n"
-        f"load_torch_checkpoint({str(FIXTURES / 'state_legacy.pt')!r})\n"
+        f"load_torch_checkpoint({str(PICKLE_FIXTURES / 'state_zip.pt')!r})\n"
+        f"load_torch_checkpoint({str(PICKLE_FIXTURES / 'state_legacy.pt')!r})\n"
         "assert 'torch' not in sys.modules\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(REPO)
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
     # Statically: no default unpickler entry points and no torch import in the code.
     tree = ast.parse(Path(torch_pickle.__file__).read_text())
@@ -343,7 +344,7 @@ def test_top_level_must_be_dict(tmp_path):
 
 @pytest.mark.parametrize("name", ["state_legacy.pt", "state_zip.pt"])
 def test_truncated(tmp_path, name):
-    data = (FIXTURES / name).read_bytes()
+    data = (PICKLE_FIXTURES / name).read_bytes()
     cuts = sorted({1, 2, 14, 15, 40, 200, len(data) // 3, len(data) // 2, len(data) - 100, len(data) - 9,
                    len(data) - 8, len(data) - 1})
     for cut in cuts:
@@ -390,7 +391,7 @@ def test_zip_member_missing(tmp_path):
 
 def test_zip_member_corrupted(tmp_path):
     path = tmp_path / "crc.pt"
-    data = bytearray((FIXTURES / "state_zip_archive.pt").read_bytes())
+    data = bytearray((PICKLE_FIXTURES / "state_zip_archive.pt").read_bytes())
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
         info = z.getinfo("archive/data/0")
     # The payload starts after the local header, whose extra field (torch's
@@ -506,7 +507,7 @@ def test_persistent_id_in_header_refused(tmp_path):
 
 @pytest.mark.parametrize("name", ["whole_module_zip.pt", "whole_module_legacy.pt"])
 def test_whole_module_refused(name):
-    error = refused(FIXTURES / name, "refused to load global")
+    error = refused(PICKLE_FIXTURES / name, "refused to load global")
     assert "torch.nn.modules" in str(error)
 
 
@@ -521,5 +522,5 @@ def test_build_on_allowed_global_refused(tmp_path, target):
     # rebuild function's defaults so every later load negates its tensors.
     poison = Build(target, (None, {"__defaults__": (False, None, {"neg": True})}))
     refused(write_zip(tmp_path / "poison.pt", dumps({"p": poison})), "set attributes")
-    got = load_torch_checkpoint(FIXTURES / "state_zip.pt")
+    got = load_torch_checkpoint(PICKLE_FIXTURES / "state_zip.pt")
     np.testing.assert_array_equal(got["b"]["offset_slice"], np.arange(7, 12, dtype=np.float32))

@@ -11,11 +11,10 @@ import pytest
 from tf_p2c.config import ModelConfig
 from tf_p2c.convert.state_dict import WeightsError, assign_state_dict, model_state_dict, torch_key
 from tf_p2c.models import build_discriminator, build_generator
-from tf_p2c.weights import load_generator
+from tf_p2c.network_files import load_generator
+from paths import FIXTURES, REPO
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TINY = ModelConfig(ngf=8, img_size=64)
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from tf_p2c.evaluation.inception import (
     build_feature_extractor,
 )
 from tf_p2c.image_io import write_image_atomic
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 CHECKPOINTS = [os.path.join(FIXTURES, "p2c_tiny.pt"), os.path.join(FIXTURES, "gen_full_ngf8_64.pt")]
 
 

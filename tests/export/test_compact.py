@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tf_p2c.export.tflite import embed_metadata, read_metadata, signature_runner
+from tf_p2c.export.tflite import embed_metadata, read_metadata
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,9 @@ def _schema_model(flatbuffer):
 
 
 def _outputs(flatbuffer, x):
-    _, run = signature_runner(flatbuffer, num_threads=1)
-    return run(input=x)
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_content=flatbuffer, num_threads=1).get_signature_runner("serving_default")(input=x)
 
 
 def test_compaction_shrinks_the_model_and_keeps_outputs_bit_identical(small_flatbuffer):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tf_p2c import runtimes, scaling
 from tf_p2c.export import parity
 from tf_p2c.export.pipeline import (
     CONTACT_SHEET,
@@ -19,6 +20,7 @@ from tf_p2c.export.pipeline import (
     REPORT_FILE,
 )
 from tf_p2c.export.tflite import read_metadata
+from tf_p2c.tf_compat import flatten_layers
 
 TFLITE_FLOAT = ("fp32", "fp16", "dynamic_int8", "int8")
 S = 64
@@ -43,7 +45,7 @@ def test_every_format_is_written_and_non_empty(export_dir, name):
 @pytest.mark.parametrize("name", TFLITE_FLOAT)
 def test_tflite_loads_with_the_serving_signature(export_dir, name):
     out, _ = export_dir
-    run = parity.litert_runner(read(os.path.join(out, FILES[name])))
+    run = runtimes.LiteRTRunner(read(os.path.join(out, FILES[name])))
     assert run.interpreter.get_signature_list() == {
         "serving_default": {"inputs": ["input"], "outputs": ["cam_logit", "heatmap", "image"]}}
     runner = run.interpreter.get_signature_runner("serving_default")
@@ -69,8 +71,8 @@ def test_tflite_embeds_metadata(export_dir, name):
 def test_fp32_tflite_matches_keras_on_random_input(export_dir, tiny_model, rng):
     out, _ = export_dir
     x = rng.uniform(-1, 1, (2, S, S, 3)).astype(np.float32)
-    run = parity.litert_runner(read(os.path.join(out, FILES["fp32"])))
-    assert parity.max_abs_diff(run(x), parity.keras_runner(tiny_model)(x)) <= 5e-4
+    run = runtimes.LiteRTRunner(read(os.path.join(out, FILES["fp32"])))
+    assert parity.max_abs_diff(run(x), runtimes.KerasRunner(tiny_model)(x)) <= 5e-4
 
 
 def test_quality_figures_pass_the_release_thresholds(export_dir):
@@ -91,13 +93,13 @@ def test_quality_figures_pass_the_release_thresholds(export_dir):
 
 def test_uint8_variant_takes_and_returns_uint8_within_two_lsb(export_dir, tiny_model, face_batch):
     out, _ = export_dir
-    run = parity.litert_runner(read(os.path.join(out, FILES["uint8"])))
+    run = runtimes.LiteRTRunner(read(os.path.join(out, FILES["uint8"])))
     runner = run.interpreter.get_signature_runner("serving_default")
     assert runner.get_input_details()["input"]["dtype"] == np.uint8
     assert runner.get_output_details()["image"]["dtype"] == np.uint8
-    image_u8 = parity.to_uint8(face_batch[:1])
+    image_u8 = scaling.to_uint8(face_batch[:1])
     got = runner(input=image_u8)["image"]
-    expected = parity.to_uint8(parity.keras_runner(tiny_model)(parity.from_uint8(image_u8)))
+    expected = scaling.to_uint8(runtimes.KerasRunner(tiny_model)(scaling.from_uint8(image_u8)))
     assert got.dtype == np.uint8 and got.shape == (1, S, S, 3)
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 2
     assert read_metadata(read(os.path.join(out, FILES["uint8"])))["input"]["dtype"] == "uint8"
@@ -105,14 +107,14 @@ def test_uint8_variant_takes_and_returns_uint8_within_two_lsb(export_dir, tiny_m
 
 def test_onnx_is_an_nchw_drop_in_for_the_original(export_dir, tiny_model, face_batch):
     out, _ = export_dir
-    run = parity.onnx_runner(os.path.join(out, FILES["onnx"]))
+    run = runtimes.OnnxRunner(os.path.join(out, FILES["onnx"]))
     (inp,) = run.session.get_inputs()
     assert (inp.name, inp.shape) == ("input", [1, 3, S, S])
     outputs = {o.name: o.shape for o in run.session.get_outputs()}
     assert outputs == {"output": [1, 3, S, S], "cam_logit": [1, 2], "heatmap": [1, 1, S // 4, S // 4]}
     nchw = np.ascontiguousarray(face_batch[:1].transpose(0, 3, 1, 2))
     image = run.session.run(["output"], {"input": nchw})[0].transpose(0, 2, 3, 1)
-    assert parity.max_abs_diff(image, parity.keras_runner(tiny_model)(face_batch[:1])) <= 5e-4
+    assert parity.max_abs_diff(image, runtimes.KerasRunner(tiny_model)(face_batch[:1])) <= 5e-4
 
 
 def test_savedmodel_serving_signature_runs(export_dir, tiny_model, face_batch):
@@ -123,7 +125,7 @@ def test_savedmodel_serving_signature_runs(export_dir, tiny_model, face_batch):
     result = run(face_batch[:1])
     assert set(result) == {"image", "cam_logit", "heatmap"}
     assert result["heatmap"].shape == (1, S // 4, S // 4, 1)
-    assert parity.max_abs_diff(result["image"], parity.keras_runner(tiny_model)(face_batch[:1])) <= 5e-4
+    assert parity.max_abs_diff(result["image"], runtimes.KerasRunner(tiny_model)(face_batch[:1])) <= 5e-4
 
 
 def test_report_json_and_contact_sheet(export_dir):
@@ -150,7 +152,7 @@ def test_no_staging_folder_is_left_beside_the_output(export_dir):
 
 def test_only_io_tensors_keep_names_named_after_the_signature(export_dir):
     out, _ = export_dir
-    run = parity.litert_runner(read(os.path.join(out, FILES["fp32"])))
+    run = runtimes.LiteRTRunner(read(os.path.join(out, FILES["fp32"])))
     assert [d["name"] for d in run.interpreter.get_input_details()] == ["input"]
     assert sorted(d["name"] for d in run.interpreter.get_output_details()) == ["cam_logit", "heatmap", "image"]
     named = sorted(d["name"] for d in run.interpreter.get_tensor_details() if d["name"])
@@ -162,7 +164,7 @@ def _conv_count(layer):
 
     if isinstance(layer, keras.layers.Conv2D):
         return 1
-    return sum(isinstance(sub, keras.layers.Conv2D) for sub in layer._flatten_layers(include_self=False))
+    return sum(isinstance(sub, keras.layers.Conv2D) for sub in flatten_layers(layer))
 
 
 def test_int8_keeps_the_first_and_last_layers_float_and_says_so(export_dir, tiny_model):

@@ -10,8 +10,8 @@ import pytest
 
 from tf_p2c.export.errors import ExportError
 from tf_p2c.export.pipeline import Thresholds, export_all
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TINY_PT = os.path.join(FIXTURES, "p2c_tiny.pt")
 
 

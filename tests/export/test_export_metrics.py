@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from tf_p2c import scaling
 from tf_p2c.export import parity
 from tf_p2c.export.calibration import sample_face_crops
 
@@ -24,7 +25,7 @@ def test_metrics_on_known_arrays():
 
 def test_uint8_round_trip():
     levels = np.arange(256, dtype=np.uint8)
-    assert np.array_equal(parity.to_uint8(parity.from_uint8(levels)), levels)
+    assert np.array_equal(scaling.to_uint8(scaling.from_uint8(levels)), levels)
 
 
 def test_sample_face_crops_are_real_preprocessed_faces():

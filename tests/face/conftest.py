@@ -5,9 +5,10 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from paths import FIXTURES as TEST_FIXTURES
+from paths import SAMPLE
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(ROOT, "tests", "fixtures", "faces")
+FIXTURES = os.path.join(TEST_FIXTURES, "faces")
 
 
 def load_rgb(path: str) -> np.ndarray:
@@ -16,7 +17,7 @@ def load_rgb(path: str) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def sample() -> np.ndarray:
-    return load_rgb(os.path.join(ROOT, "samples", "astronaut.png"))
+    return load_rgb(SAMPLE)
 
 
 @pytest.fixture(scope="session")

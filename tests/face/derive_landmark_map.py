@@ -38,7 +38,7 @@ def variants(img: np.ndarray):
 
 
 def main() -> None:
-    img = np.asarray(Image.open(os.path.join(ROOT, "samples", "astronaut.png")).convert("RGB"))
+    img = np.asarray(Image.open(os.path.join(ROOT, "tf_p2c", "assets", "astronaut.png")).convert("RGB"))
     mp, dl = MediaPipeBackend(), DlibBackend()
     pairs = []
     for im in variants(img):

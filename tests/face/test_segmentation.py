@@ -128,3 +128,37 @@ def test_default_is_selfie_when_installed():
     assert isinstance(make_segmenter("default"), SelfieSegmenter)
     with pytest.raises(ValueError, match="segmenter"):
         make_segmenter("bogus")
+
+
+def test_every_listed_segmenter_is_built(tmp_path):
+    from tf_p2c.face import SEGMENTERS
+
+    graph = str(tmp_path / "seg_model_384.pb")
+    write_tiny_frozen_graph(graph)
+    for kind in SEGMENTERS:
+        make_segmenter(kind, seg_model_path=graph if kind == "original" else None)
+
+
+def test_command_lines_offer_the_factories_lists():
+    import argparse
+
+    from tf_p2c.cartoonize import cli as cartoonize_cli
+    from tf_p2c.preprocess import cli as data_cli
+    from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
+    from tf_p2c.runtimes import BACKENDS as RUNTIMES
+    from tf_p2c.serve import cli as serve_cli
+
+    def choices(register, command, flag):
+        sub = argparse.ArgumentParser().add_subparsers()
+        register(sub)
+        parser = sub.choices[command]
+        return tuple(next(a for a in parser._actions if flag in a.option_strings).choices)
+
+    assert choices(data_cli.register, "preprocess", "--segmenter") == SEGMENTERS
+    assert choices(data_cli.register, "preprocess", "--backend") == LANDMARK_BACKENDS
+    assert choices(cartoonize_cli.register, "cartoonize", "--segmenter") == SEGMENTERS
+    assert choices(cartoonize_cli.register, "cartoonize", "--landmarks") == LANDMARK_BACKENDS
+    assert choices(cartoonize_cli.register, "cartoonize", "--backend") == RUNTIMES
+    assert set(choices(serve_cli.register, "serve", "--segmenter")) == set(SEGMENTERS) - {"original"}
+    assert choices(serve_cli.register, "serve", "--landmarks") == LANDMARK_BACKENDS
+    assert choices(serve_cli.register, "serve", "--backend") == RUNTIMES

@@ -20,13 +20,11 @@ import pytest
 from PIL import Image
 
 from tf_p2c.cli import main
+from paths import FIXTURES, SAMPLE, TESTS, TINY_ONNX
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO = os.path.dirname(TESTS)
-SAMPLE = os.path.join(REPO, "samples", "astronaut.png")
-FACES = os.path.join(TESTS, "fixtures", "faces")
-TINY_ONNX = os.path.join(TESTS, "fixtures", "gen_tiny.onnx")
-FAKE_FACTORY = "p2c_fake_face:FakePreprocessor"  # tests/data/p2c_fake_face.py
+
+FACES = os.path.join(FIXTURES, "faces")
+FAKE_FACTORY = "p2c_fake_face:FakePreprocessor"  # tests/preprocess/p2c_fake_face.py
 
 
 def run_cli(capsys, *args, deadline_s: float = 120.0):
@@ -49,9 +47,9 @@ def one_error_line(stderr: str) -> str:
 @pytest.fixture
 def fake_preprocessor(monkeypatch):
     """The model-free preprocessor of tests/data, importable here and in spawned workers."""
-    from tf_p2c.data.preprocess_job import FACTORY_ALLOWLIST_ENV, FaceOptions
+    from tf_p2c.preprocess.photo import FACTORY_ALLOWLIST_ENV, FaceOptions
 
-    monkeypatch.syspath_prepend(os.path.join(TESTS, "data"))
+    monkeypatch.syspath_prepend(os.path.join(TESTS, "preprocess"))
     monkeypatch.setenv(FACTORY_ALLOWLIST_ENV, FAKE_FACTORY)
     return FaceOptions(factory=FAKE_FACTORY, out_size=32)
 
@@ -145,8 +143,8 @@ def test_fifos_and_devices_among_the_photos_fail_alone(special_files, tmp_path, 
     assert "zero.png: failed: not a regular file (a character device)" in stderr
     assert sorted(os.listdir(out)) == ["portrait_cartoon.png"]
 
-    from tf_p2c.data.preprocess_job import JobConfig, run_preprocess
-    from tf_p2c.data import manifest as manifest_lib
+    from tf_p2c.preprocess.job import JobConfig, run_preprocess
+    from tf_p2c.preprocess import manifest as manifest_lib
 
     (special_files / "portrait.png").unlink()
     solid_photo(special_files / "photo.png")
@@ -239,8 +237,8 @@ def _exposed_listeners() -> set[tuple[str, str]]:
 
 def test_local_processes_and_data_service_listen_on_no_network_port(tmp_path, capsys, monkeypatch,
                                                                     fake_preprocessor):
-    from tf_p2c.data import service
-    from tf_p2c.data.preprocess_job import JobConfig, run_preprocess
+    from tf_p2c.preprocess import service
+    from tf_p2c.preprocess.job import JobConfig, run_preprocess
 
     data = tmp_path / "in"
     data.mkdir()

@@ -18,8 +18,8 @@ import pytest
 from tf_p2c.convert.state_dict import WeightsError
 from tf_p2c.convert.torch_pickle import CheckpointError, load_torch_checkpoint
 from tf_p2c.image_io import ImageReadError, decode_image
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 CASES = 150
 SECONDS_PER_CASE = 20
 # The readers' memory budget: at most 20x the file's size (plus 1 MiB) decompressed, and the

@@ -20,11 +20,11 @@ from tf_p2c.export.errors import ExportError
 from tf_p2c.export.pipeline import FILES, REPORT_FILE, export_all
 from tf_p2c.training.loop import TrainingError, TrainingInterrupted, train
 from tf_p2c.training.trainer import UGATIT
+from paths import TINY_PT
 
 FLAGS = ["--preset", "smoke", "--ngf", "4", "--ch", "2", "--dataset", "d", "--iteration", "4", "--save_freq", "1",
          "--print_freq", "100", "--faceid_weight", "0", "--run_eagerly", "--seed", "3", "--keep_checkpoints", "5",
          "--no-progress", "--no-tensorboard"]
-TINY_PT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "p2c_tiny.pt")
 
 
 def _config(data_root, result_dir, *extra):

@@ -15,10 +15,8 @@ import pytest
 
 from tf_p2c.convert.state_dict import WeightsError
 from tf_p2c.convert.torch_writer import save_torch_checkpoint
-from tf_p2c.weights import load_generator, load_networks, read_state_dicts
-
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tf_p2c.network_files import load_generator, load_networks, read_state_dicts
+from paths import FIXTURES, REPO
 
 
 @pytest.fixture(scope="module")

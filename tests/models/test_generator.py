@@ -62,8 +62,7 @@ def test_full_preset_parameter_count():
     # 32x32 = 1,024 weights that is created but never used. The Keras model does not create
     # them: 3,831,079 - 56 * 1,024 = 3,773,735.
     model = build_generator(ModelConfig())
-    assert 56 * 32 * 32 == 57_344
-    assert model.count_params() == 3_831_079 - 57_344 == 3_773_735
+    assert model.count_params() == 3_831_079 - 56 * 32 * 32
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 3_773_735
     assert model.non_trainable_weights == []
 
@@ -214,3 +213,20 @@ def test_model_config_from_dict_rejects_unknown_keys():
 def test_model_config_from_dict_still_validates():
     with pytest.raises(ValueError, match="Received: img_size=40"):
         ModelConfig.from_dict({"img_size": 40})
+
+
+def test_one_img_size_rule_for_config_export_and_evaluation():
+    from tf_p2c.config import check_img_size
+    from tf_p2c.evaluation.evaluate import evaluate_checkpoints
+    from tf_p2c.export.errors import ExportError
+    from tf_p2c.export.pipeline import _check_size
+
+    for size in (16, 24, 40.5):
+        with pytest.raises(ValueError, match="multiple of 16 and at least 32"):
+            check_img_size(size)
+        with pytest.raises(ExportError, match="multiple of 16 and at least 32"):
+            _check_size(size)
+        with pytest.raises(ValueError, match="multiple of 16 and at least 32"):
+            evaluate_checkpoints(["run"], "a", "b", extractor=None, img_size=size)
+    check_img_size(32)
+    _check_size(48)

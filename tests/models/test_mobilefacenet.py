@@ -22,15 +22,16 @@ from tf_p2c.models.mobilefacenet import (
     load_mobilefacenet,
     mobilefacenet_state_dict,
 )
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "faceid")
-PTH = os.path.join(FIXTURES, "mobilefacenet_w025.pth")
-PTH_LEGACY = os.path.join(FIXTURES, "mobilefacenet_w025_legacy.pth")
+FACEID_FIXTURES = os.path.join(FIXTURES, "faceid")
+PTH = os.path.join(FACEID_FIXTURES, "mobilefacenet_w025.pth")
+PTH_LEGACY = os.path.join(FACEID_FIXTURES, "mobilefacenet_w025_legacy.pth")
 
 
 @pytest.fixture(scope="module")
 def io():
-    return np.load(os.path.join(FIXTURES, "faceid_io.npz"))
+    return np.load(os.path.join(FACEID_FIXTURES, "faceid_io.npz"))
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,7 @@ def test_num_batches_tracked_is_ignored(small_model):
 def test_missing_file_and_non_mobilefacenet_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_mobilefacenet(tmp_path / "absent.pth")
-    generator_checkpoint = os.path.join(os.path.dirname(FIXTURES), "p2c_tiny.pt")
+    generator_checkpoint = os.path.join(os.path.dirname(FACEID_FIXTURES), "p2c_tiny.pt")
     with pytest.raises(WeightsError, match="not a MobileFaceNet"):
         load_mobilefacenet(generator_checkpoint)
     junk = tmp_path / "junk.pth"

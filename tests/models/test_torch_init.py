@@ -10,12 +10,13 @@ import numpy as np
 from tf_p2c.config import ModelConfig
 from tf_p2c.models import build_discriminator, build_generator
 from tf_p2c.models.torch_init import init_like_torch
+from tf_p2c.tf_compat import flatten_layers
 
 TINY = ModelConfig(ngf=8, img_size=64)
 
 
 def _weighted_layers(model):
-    return [layer for layer in model._flatten_layers(include_self=False)
+    return [layer for layer in flatten_layers(model)
             if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
 
 

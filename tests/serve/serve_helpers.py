@@ -10,12 +10,10 @@ import time
 
 import numpy as np
 from PIL import Image
+from paths import FIXTURES, REPO, SAMPLE, TINY_ONNX  # noqa: F401  (SAMPLE, TINY_ONNX: for the serve tests)
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLE = os.path.join(REPO, "samples", "astronaut.png")
-TWO_FACES = os.path.join(REPO, "tests", "fixtures", "faces", "two_faces.jpg")
+TWO_FACES = os.path.join(FIXTURES, "faces", "two_faces.jpg")
 # 64 px generator exported like the released .onnx (tests/fixtures/README.md): fast, no TensorFlow.
-TINY_ONNX = os.path.join(REPO, "tests", "fixtures", "gen_tiny.onnx")
 ARTIFACTS = os.path.join(REPO, "test_artifacts")
 
 

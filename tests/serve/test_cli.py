@@ -12,7 +12,8 @@ from serve_helpers import SAMPLE, TINY_ONNX
 from tf_p2c.cli import main
 from tf_p2c.image_io import read_image
 from tf_p2c.serve.cli import _is_loopback
-from tf_p2c.serve.model import UNTRAINED_WARNING, load_cartoonizers
+from tf_p2c.models import UNTRAINED_WARNING
+from tf_p2c.serve.model import load_cartoonizers
 
 
 def run(capsys, *args):

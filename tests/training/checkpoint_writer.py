@@ -14,7 +14,7 @@ from tf_p2c.training.config import LossWeights, TrainConfig
 from tf_p2c.training.trainer import UGATIT
 
 TINY = TrainConfig(model=ModelConfig(ngf=4, img_size=64, ndf=2, n_layers_global=6, n_layers_local=5),
-                   weights=LossWeights(faceid=0.0), iteration=10)
+                   loss_weights=LossWeights(faceid=0.0), iteration=10)
 
 
 def fill(trainer, value):

@@ -8,8 +8,9 @@ import numpy as np
 
 from tf_p2c.config import ModelConfig
 from tf_p2c.training.config import LossWeights, TrainConfig
+from paths import FIXTURES
 
-PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "train", "step_tiny.npz")
+PATH = os.path.join(FIXTURES, "train", "step_tiny.npz")
 
 
 def load():
@@ -19,7 +20,7 @@ def load():
                         ndf=int(c["ndf"]), n_layers_global=int(c["n_layers_global"]),
                         n_layers_local=int(c["n_layers_local"]))
     weights = LossWeights(**{k[len("loss_"):]: float(v) for k, v in c.items() if k.startswith("loss_")})
-    config = TrainConfig(model=model, weights=weights, lr=float(c["lr"]), iteration=int(c["iteration"]),
+    config = TrainConfig(model=model, loss_weights=weights, lr=float(c["lr"]), iteration=int(c["iteration"]),
                          decay_flag=bool(c["decay_flag"]), weight_decay=float(c["weight_decay"]),
                          batch_size=int(c["batch"]))
     for key in ("input/real_A", "input/real_B"):

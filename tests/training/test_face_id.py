@@ -16,14 +16,15 @@ from tf_p2c.training.face_id import (
     crop_face,
     interpolation_matrix,
 )
+from paths import FIXTURES
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "faceid")
-PTH = os.path.join(FIXTURES, "mobilefacenet_w025.pth")
+FACEID_FIXTURES = os.path.join(FIXTURES, "faceid")
+PTH = os.path.join(FACEID_FIXTURES, "mobilefacenet_w025.pth")
 
 
 @pytest.fixture(scope="module")
 def io():
-    data = np.load(os.path.join(FIXTURES, "faceid_io.npz"))
+    data = np.load(os.path.join(FACEID_FIXTURES, "faceid_io.npz"))
     out = dict(data)
     out["real"] = data["real_u8"].astype(np.float32) / 127.5 - 1.0
     out["fake"] = data["fake_u8"].astype(np.float32) / 127.5 - 1.0
@@ -109,16 +110,16 @@ def test_mixed_precision_inputs(io, loss_fn):
 
 
 def test_missing_weights_names_the_flag(tmp_path):
-    with pytest.raises(FileNotFoundError, match="--faceid_weights") as info:
+    with pytest.raises(FileNotFoundError, match="--faceid_model") as info:
         FaceIdLoss()
     assert "\n" not in str(info.value)
-    with pytest.raises(FileNotFoundError, match="--faceid_weights .*absent.pth: no such file"):
+    with pytest.raises(FileNotFoundError, match="--faceid_model .*absent.pth: no such file"):
         FaceIdLoss(tmp_path / "absent.pth")
 
 
 def test_not_a_mobilefacenet_is_a_one_line_error():
-    generator_checkpoint = os.path.join(os.path.dirname(FIXTURES), "p2c_tiny.pt")
-    with pytest.raises(WeightsError, match="--faceid_weights") as info:
+    generator_checkpoint = os.path.join(os.path.dirname(FACEID_FIXTURES), "p2c_tiny.pt")
+    with pytest.raises(WeightsError, match="--faceid_model") as info:
         FaceIdLoss(generator_checkpoint)
     assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
 

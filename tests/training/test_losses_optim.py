@@ -29,9 +29,14 @@ def test_cam_bce_loss_is_bce_with_logits(rng):
 
 
 def test_face_id_cosine_loss(rng):
-    a = rng.normal(size=(4, 8))
-    assert abs(float(losses.face_id_cosine_loss(a, a))) < 1e-6
-    np.testing.assert_allclose(losses.face_id_cosine_loss(a, -a), 2.0, rtol=1e-6)
+    from tf_p2c.training.face_id import face_id_cosine_loss
+
+    a = rng.normal(size=(4, 8)).astype(np.float32)
+    np.testing.assert_allclose(face_id_cosine_loss(a, a), np.zeros(4), atol=1e-6)
+    np.testing.assert_allclose(face_id_cosine_loss(a, -a), np.full(4, 2.0), rtol=1e-6)
+    # Orthogonal embeddings are one apart, per sample.
+    np.testing.assert_allclose(face_id_cosine_loss(np.eye(2, dtype=np.float32), np.eye(2, dtype=np.float32)[::-1]),
+                               [1.0, 1.0], rtol=1e-6)
 
 
 def _original_lrs(lr, iteration, decay):
@@ -89,7 +94,7 @@ def test_coupled_l2_adam_rejects_decoupled_decay():
 
 
 def test_train_config_round_trip_and_validation():
-    config = TrainConfig.from_preset("smoke", gpu_ids=("0", "1"), weights=LossWeights(faceid=0.0))
+    config = TrainConfig.from_preset("smoke", gpu_ids=("0", "1"), loss_weights=LossWeights(faceid=0.0))
     again = TrainConfig.from_dict(json.loads(config.to_json()))
     assert again == config
     assert config.model.n_layers_global == 6  # 7 does not fit 64 px

@@ -19,7 +19,7 @@ def trainer():
     try:
         model = ModelConfig(ngf=8, ndf=8, img_size=64, n_layers_global=6)
         config = TrainConfig(model=model, batch_size=1, mixed_precision=True, iteration=10, tensorboard=False,
-                             progress=False, run_eagerly=True, weights=LossWeights(faceid=0.0))
+                             progress=False, run_eagerly=True, loss_weights=LossWeights(faceid=0.0))
         keras.utils.set_random_seed(0)
         yield UGATIT(config)
     finally:

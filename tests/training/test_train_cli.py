@@ -16,6 +16,7 @@ from training_helpers import run_python, write_dataset
 import train_keras
 from tf_p2c.training.checkpoints import CheckpointMismatchError
 from tf_p2c.training.loop import TrainingError, train
+from paths import TINY_PT
 
 FLAGS = ["--preset", "smoke", "--ngf", "4", "--dataset", "d", "--iteration", "2", "--save_freq", "1",
          "--print_freq", "2", "--faceid_weight", "0", "--run_eagerly", "--seed", "3"]
@@ -46,7 +47,7 @@ def test_cli_writes_config_checkpoint_samples_and_export(cli_run):
     assert result.returncode == 0, result.stderr[-3000:]
     with open(os.path.join(run_dir, "config.json")) as handle:
         config = json.load(handle)
-    assert config["model"]["ngf"] == 4 and config["iteration"] == 2 and config["weights"]["faceid"] == 0
+    assert config["model"]["ngf"] == 4 and config["iteration"] == 2 and config["loss_weights"]["faceid"] == 0
     assert tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints")).endswith("ckpt-2")
     assert os.path.getsize(os.path.join(run_dir, "samples", "samples_0000002.png")) > 0
     assert any(f.startswith("events.out.tfevents") for f in os.listdir(os.path.join(run_dir, "logs")))
@@ -93,10 +94,27 @@ def test_missing_or_empty_training_folder(tmp_path):
         train(_config(str(tmp_path / "nowhere"), tmp_path / "out"))
 
 
+def test_faceid_model_flag_its_old_name_and_the_loss_weight_are_apart(tmp_path):
+    for flag in ("--faceid_model", "--faceid_weights"):
+        config = _config("data", tmp_path, flag, "mfn.pth", "--faceid_weight", "2.5")
+        assert config.faceid_model == "mfn.pth" and config.loss_weights.faceid == 2.5
+
+
+def test_config_json_of_earlier_runs_reads_back(tmp_path):
+    from tf_p2c.training.config import TrainConfig
+
+    old = json.loads(_config("data", tmp_path).to_json())
+    old["weights"] = old.pop("loss_weights")
+    old["faceid_weights"] = old.pop("faceid_model")
+    old["weights"]["cam"] = 7.0
+    config = TrainConfig.from_dict(old)
+    assert config.loss_weights.cam == 7.0 and config.faceid_model is None
+
+
 def test_faceid_weight_without_weights_is_a_clear_error(tiny_data, tmp_path):
     config = _config(tiny_data, tmp_path).replace()
-    config = config.replace(weights=config.weights.__class__(faceid=1.0))
-    with pytest.raises(TrainingError, match="--faceid_weights"):
+    config = config.replace(loss_weights=config.loss_weights.__class__(faceid=1.0))
+    with pytest.raises(TrainingError, match="--faceid_model"):
         train(config)
 
 
@@ -121,11 +139,11 @@ def test_pretrained_weights_from_the_originals_checkpoint():
     from tf_p2c.training.config import LossWeights, TrainConfig
     from tf_p2c.training.loop import _load_pretrained
     from tf_p2c.training.trainer import UGATIT
-    from tf_p2c.weights import load_networks
+    from tf_p2c.network_files import load_networks
 
-    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "p2c_tiny.pt")
+    path = TINY_PT
     # p2c_tiny.pt: ngf 8, ndf 2, 7/5-layer discriminators (which need >= 96 px).
-    config = TrainConfig(model=ModelConfig(ngf=8, img_size=96, ndf=2), weights=LossWeights(faceid=0.0))
+    config = TrainConfig(model=ModelConfig(ngf=8, img_size=96, ndf=2), loss_weights=LossWeights(faceid=0.0))
     trainer = UGATIT(config)
     assert sorted(_load_pretrained(trainer, path)) == sorted(trainer.networks)
     reference = load_networks(path, config.model)

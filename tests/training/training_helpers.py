@@ -5,8 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from paths import REPO
 
 
 def write_dataset(root, n=3, size=72, seed=0, broken=()):

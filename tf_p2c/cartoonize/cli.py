@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import sys
 
+from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
+from tf_p2c.runtimes import BACKENDS as RUNTIMES
+
 EXIT_OK, EXIT_FAILED, EXIT_NO_FACE = 0, 1, 3
 
 
@@ -21,13 +24,13 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--out-dir", required=True, help="output folder")
     parser.add_argument("--weights", required=True,
                         help="generator: .pt/.onnx/.keras (keras backend), .tflite (tflite), .onnx (onnx)")
-    parser.add_argument("--backend", choices=("keras", "tflite", "onnx"), default=None,
+    parser.add_argument("--backend", choices=RUNTIMES, default=None,
                         help="runtime (default: from the weights file's extension)")
     parser.add_argument("--all-faces", action="store_true", help="cartoonize every face, not only the largest")
     parser.add_argument("--paste-back", action="store_true", help="also blend the cartoons back into the photo")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    parser.add_argument("--landmarks", choices=("mediapipe", "dlib"), default="mediapipe")
-    parser.add_argument("--segmenter", default="default", help="default, selfie, grabcut, original or none")
+    parser.add_argument("--landmarks", choices=LANDMARK_BACKENDS, default="mediapipe")
+    parser.add_argument("--segmenter", default="default", choices=SEGMENTERS)
     parser.add_argument("--seg-model", default=None, help="the original seg_model_384.pb (with --segmenter original)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for LiteRT / ONNX Runtime")
     parser.set_defaults(func=run_cartoonize)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from tf_p2c.cartoonize.paste_back import paste_back
-from tf_p2c.runtimes import to_uint8
+from tf_p2c.scaling import from_uint8, to_uint8
 
 
 @dataclasses.dataclass
@@ -41,7 +41,7 @@ class CartoonResult:
 
 def to_generator_input(face_image: np.ndarray) -> np.ndarray:
     """(S, S, 3) uint8 RGB -> (1, S, S, 3) float32 in [-1, 1], as the original's x/127.5 - 1."""
-    return face_image.astype(np.float32)[None] / 127.5 - 1.0
+    return from_uint8(face_image[None])
 
 
 def composite_on_white(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -53,7 +53,7 @@ class Cartoonizer:
     """Cartoonizes portraits with any generator runtime.
 
     Args:
-        runner: callable float NHWC [-1, 1] batch -> generated batch (see `tf_p2c.runtimes`).
+        runner: a `tf_p2c.runtimes.Runner` (float NHWC [-1, 1] batch -> generated batch, `input_size`).
         preprocessor: a `tf_p2c.face.preprocessor.FacePreprocessor` (default: MediaPipe
             landmarks and the default segmenter) whose `out_size` matches the generator input.
 
@@ -69,8 +69,8 @@ class Cartoonizer:
         if preprocessor is None:
             from tf_p2c.face.preprocessor import FacePreprocessor
 
-            preprocessor = FacePreprocessor(out_size=getattr(runner, "input_size", 256))
-        size = getattr(runner, "input_size", preprocessor.out_size)
+            preprocessor = FacePreprocessor(out_size=runner.input_size)
+        size = runner.input_size
         if size != preprocessor.out_size:
             raise ValueError(f"the generator takes {size}x{size} inputs but faces are cropped to {preprocessor.out_size}")
         self.runner = runner

@@ -14,7 +14,7 @@ structure, whatever the names:
   added after it.
 
 A structural match is then checked against ONNX Runtime on the same graph (see
-`tf_p2c.weights`), so a graph whose layers run in another order is refused, not misread.
+`tf_p2c.network_files`), so a graph whose layers run in another order is refused, not misread.
 """
 
 from __future__ import annotations

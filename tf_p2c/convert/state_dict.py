@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from tf_p2c.tf_compat import flatten_layers
+
 
 class WeightsError(ValueError):
     """A checkpoint that cannot be loaded into the network; the message is one line."""
@@ -69,7 +71,7 @@ def _named_variables(model):
     from tf_p2c.layers.spectral_norm import SpectralNorm
 
     renamed = {}
-    for layer in model._flatten_layers(include_self=False):
+    for layer in flatten_layers(model):
         if isinstance(layer, SpectralNorm):
             prefix = layer.vector_u.path.rpartition("/")[0]
             for variable in (layer.layer.kernel, getattr(layer.layer, "bias", None)):

@@ -39,6 +39,7 @@ from typing import Optional, Sequence, Union
 import tensorflow as tf
 
 from tf_p2c import image_io
+from tf_p2c.scaling import pixels_to_unit
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def resize_and_random_crop(image: tf.Tensor, img_size: int, seed: tf.Tensor, mar
 
 def normalize(image: tf.Tensor) -> tf.Tensor:
     """[0, 255] -> [-1, 1] float32 (torchvision ``ToTensor`` then ``Normalize(0.5, 0.5)``)."""
-    return tf.cast(image, tf.float32) / 127.5 - 1.0
+    return pixels_to_unit(tf.cast(image, tf.float32))
 
 
 def augment(image: tf.Tensor, seed: tf.Tensor, img_size: int, training: bool) -> tf.Tensor:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from tf_p2c.config import check_img_size
 from tf_p2c.evaluation.fid import frechet_inception_distance
 from tf_p2c.evaluation.kid import (
     DEFAULT_SUBSET_SIZE,
@@ -118,7 +119,7 @@ def translate(generator, images: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def _load(checkpoint, img_size):
-    from tf_p2c.weights import load_generator
+    from tf_p2c.network_files import load_generator
 
     model = load_generator(checkpoint, direction="A2B", img_size=img_size)
     side = model.input_shape[1]
@@ -156,8 +157,9 @@ def evaluate_checkpoints(
     """
     if not checkpoints:
         raise ValueError("no checkpoints to evaluate")
-    if batch_size < 1 or img_size < 16 or img_size % 16:
-        raise ValueError(f"need batch_size >= 1 and img_size a multiple of 16. Received: batch_size={batch_size}, img_size={img_size}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1. Received: batch_size={batch_size}")
+    check_img_size(img_size)
     images_a = load_test_images(test_a, img_size)
     images_b = load_test_images(test_b, img_size)
     features_b = _features(extractor, images_b, batch_size)

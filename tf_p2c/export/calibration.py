@@ -6,7 +6,7 @@ segmented face crops on white, normalised to [-1, 1]. Two sources:
 - `crops_from_folder(dir, size)`: every photo in a folder through `FacePreprocessor`
   (the largest face of each); photos without a face are skipped; none at all is an error.
 - `sample_face_crops(size)`: when no folder is given, crops of the bundled portrait
-  `samples/astronaut.png` taken from geometric and photometric variants of the photo
+  `tf_p2c/assets/astronaut.png` taken from geometric and photometric variants of the photo
   (mirror, small rotations, zoom, brightness/contrast), each run through the same
   `FacePreprocessor`. If no face backend is installed, centre crops of the variants are used
   instead (and `source` says so).
@@ -19,15 +19,10 @@ import os
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from tf_p2c.assets import SAMPLE_PHOTO
 from tf_p2c.export.errors import ExportError
+from tf_p2c.scaling import from_uint8
 
-SAMPLE_PHOTO = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "samples", "astronaut.png")
-
-
-def normalize(images_uint8: np.ndarray) -> np.ndarray:
-    """uint8 RGB 0..255 -> float32 in [-1, 1] (`x / 127.5 - 1`), the model's input scale."""
-    return images_uint8.astype(np.float32) / 127.5 - 1.0
 
 
 def _variants(photo: np.ndarray, count: int, start: int = 0) -> list[np.ndarray]:
@@ -100,7 +95,7 @@ def sample_face_crops(size: int, count: int = 8, start: int = 0,
         source = f"{count} FacePreprocessor crops of variants of {name}"
     else:
         source = f"{count} variants of {name}: {detected} FacePreprocessor crops, {count - detected} centre crops"
-    return normalize(np.stack(crops)), source
+    return from_uint8(np.stack(crops)), source
 
 
 def crops_from_folder(folder: str, size: int, limit: int = 100) -> tuple[np.ndarray, str]:
@@ -125,4 +120,4 @@ def crops_from_folder(folder: str, size: int, limit: int = 100) -> tuple[np.ndar
             crops.append(faces[0].image)
     if not crops:
         raise ExportError(f"calibration folder {folder}: no usable face in {len(names)} image file(s)")
-    return normalize(np.stack(crops)), f"{len(crops)} face crops from {folder} ({len(names)} image files)"
+    return from_uint8(np.stack(crops)), f"{len(crops)} face crops from {folder} ({len(names)} image files)"

@@ -1,7 +1,6 @@
-"""Numeric parity between runtimes: metrics and one runner per runtime.
+"""Numeric parity between runtimes: metrics and timing.
 
-The runners are `tf_p2c.runtimes`' (shared with the cartoonizer), raising `ExportError`.
-Every runner maps a float32 NHWC batch in [-1, 1] (N, S, S, 3) to the generated images as
+The runners are `tf_p2c.runtimes`' (shared with the cartoonizer). Every runner maps a float32 NHWC batch in [-1, 1] (N, S, S, 3) to the generated images as
 float32 NHWC in [-1, 1] (N, S, S, 3), one image at a time for the batch-1 exported models,
 so that all formats are compared on the same scale. The uint8 TFLite runner quantizes the
 input the way an app would (`round((x + 1) * 127.5)`) and maps its uint8 output back with
@@ -17,10 +16,6 @@ import statistics
 import time
 
 import numpy as np
-
-from tf_p2c import runtimes
-from tf_p2c.export.errors import ExportError
-from tf_p2c.runtimes import from_uint8, to_uint8  # noqa: F401  (part of this module's API)
 
 
 def max_abs_diff(a, b) -> float:
@@ -40,27 +35,6 @@ def psnr_db(a, b, peak_to_peak: float = 2.0) -> float:
 def compare(a, b) -> dict:
     """The three metrics as a dict (`max_abs_diff`, `mean_abs_diff`, `psnr_db`)."""
     return {"max_abs_diff": max_abs_diff(a, b), "mean_abs_diff": mean_abs_diff(a, b), "psnr_db": psnr_db(a, b)}
-
-
-def keras_runner(model):
-    """Runner on a Keras generator (see `tf_p2c.runtimes`)."""
-    return runtimes.keras_runner(model)
-
-
-def litert_runner(flatbuffer: bytes, num_threads: int = 2):
-    """Runner on a TFLite flatbuffer with LiteRT (XNNPACK on), float or uint8 I/O."""
-    try:
-        return runtimes.litert_runner(flatbuffer, num_threads)
-    except runtimes.RuntimeLoadError as error:
-        raise ExportError(str(error)) from None
-
-
-def onnx_runner(path_or_bytes, num_threads: int = 2):
-    """Runner on an ONNX generator with ONNX Runtime (CPU); NCHW or NHWC is read from the input."""
-    try:
-        return runtimes.onnx_runner(path_or_bytes, num_threads)
-    except runtimes.RuntimeLoadError as error:
-        raise ExportError(str(error)) from None
 
 
 def median_latency_ms(run, image, repeats: int = 5, warmup: int = 1) -> float:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from tf_p2c import runtimes
 from tf_p2c.atomic_write import dir_mode
 from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
@@ -85,7 +86,7 @@ class Thresholds:
 def _load_model(weights, img_size):
     if not isinstance(weights, (str, os.PathLike)):
         return weights, "<keras model>"
-    from tf_p2c.weights import WeightsError, load_generator
+    from tf_p2c.network_files import WeightsError, load_generator
 
     try:
         return load_generator(weights, img_size=img_size), os.path.basename(os.fspath(weights))
@@ -94,8 +95,13 @@ def _load_model(weights, img_size):
 
 
 def _check_size(img_size):
-    if img_size is not None and (int(img_size) != img_size or img_size < 16 or img_size % 16):
-        raise ExportError(f"--img-size must be a positive multiple of 16 (each hourglass pools 4 times), got {img_size}")
+    from tf_p2c.config import check_img_size
+
+    if img_size is not None:
+        try:
+            check_img_size(img_size)
+        except ValueError as error:
+            raise ExportError(f"--img-size: {error}") from None
 
 
 def _check_inputs_outside(out_dir, **inputs):
@@ -128,7 +134,10 @@ def _reference(reference_onnx, size, images, num_threads):
     """(runner, images) of the reference ONNX, checking that it fits the model's shapes."""
     if not os.path.isfile(reference_onnx):
         raise ExportError(f"reference ONNX {reference_onnx}: no such file")
-    run = parity.onnx_runner(os.fspath(reference_onnx), num_threads)
+    try:
+        run = runtimes.OnnxRunner(os.fspath(reference_onnx), num_threads)
+    except runtimes.RuntimeLoadError as error:
+        raise ExportError(f"reference ONNX {reference_onnx}: {error}") from None
     wanted = ([1, 3, size, size], [1, size, size, 3])
     shape = [d if isinstance(d, int) else 1 for d in run.input_shape]
     if shape not in wanted:
@@ -156,7 +165,7 @@ def _contact_sheet(path, images, columns: dict):
         draw.text((col * size + 2, 1), name[: max(4, size // 6)], fill=(0, 0, 0))
         column = images if name == "input" else columns[name]
         for row in range(n):
-            tile = Image.fromarray(parity.to_uint8(column[row]))
+            tile = Image.fromarray(scaling.to_uint8(column[row]))
             sheet.paste(tile, (col * size, label + row * size))
     sheet.save(path)
 
@@ -287,7 +296,7 @@ def export_all(
     if reference_onnx is not None:
         reference = _reference(reference_onnx, size, eval_images, num_threads)
 
-    keras_run = parity.keras_runner(model)
+    keras_run = runtimes.KerasRunner(model)
     keras_images = keras_run(eval_images)
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.tmp-", dir=parent)
     os.chmod(staging, dir_mode())  # it becomes the output folder: a plain mkdir's mode, not 0700
@@ -336,7 +345,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
                       "vs_keras": parity.compare(images, keras_images),
                       "latency_ms": parity.median_latency_ms(run, eval_images[0], latency_repeats)}
         if name == "uint8":
-            lsb = np.abs(parity.to_uint8(images).astype(int) - parity.to_uint8(keras_images).astype(int))
+            lsb = np.abs(scaling.to_uint8(images).astype(int) - scaling.to_uint8(keras_images).astype(int))
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
         log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
 
@@ -364,7 +373,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         with open(path(name), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES[name]] = meta
-        record(name, parity.litert_runner(flatbuffer, num_threads), path(name))
+        record(name, runtimes.LiteRTRunner(flatbuffer, num_threads), path(name))
         if "float_in_int8" in meta:
             rows[name]["float_in_int8"] = meta["float_in_int8"]
 
@@ -375,7 +384,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         with open(path("uint8"), "wb") as handle:
             handle.write(flatbuffer)
         metadata_files[FILES["uint8"]] = meta
-        record("uint8", parity.litert_runner(flatbuffer, num_threads), path("uint8"))
+        record("uint8", runtimes.LiteRTRunner(flatbuffer, num_threads), path("uint8"))
 
     onnx_path = path("onnx") if "onnx" in formats else None
     if "onnx" in formats or reference is None:
@@ -383,11 +392,11 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         onnx_path = export_onnx(model, onnx_path or os.path.join(scratch, "photo2cartoon.onnx"),
                                 optimize_transposes=optimize_onnx_transposes)
     if "onnx" in formats:
-        record("onnx", parity.onnx_runner(onnx_path, num_threads), onnx_path)
+        record("onnx", runtimes.OnnxRunner(onnx_path, num_threads), onnx_path)
         metadata_files[FILES["onnx"]] = {"layout": "NCHW", "input": {"name": "input", "shape": [1, 3, size, size]},
                                          "outputs": ["output", "cam_logit", "heatmap"]}
     if reference is None:
-        reference = parity.onnx_runner(onnx_path, num_threads), None
+        reference = runtimes.OnnxRunner(onnx_path, num_threads), None
         reference = (reference[0], reference[0](eval_images))
     ref_run, ref_images = reference
     ref_latency = parity.median_latency_ms(ref_run, eval_images[0], latency_repeats)

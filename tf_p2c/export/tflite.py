@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tf_p2c.export.errors import ExportError
+from tf_p2c.scaling import pixels_to_unit, to_uint8, to_uint8_tensor
 
 QUANT_TYPES = (None, "fp16", "dynamic_int8", "int8")
 INPUT_NAME = "input"
@@ -61,13 +62,13 @@ def serving_model(model, uint8_io: bool = False):
     size = model.input_shape[1]
     if uint8_io:
         inputs = keras.Input((size, size, 3), batch_size=1, dtype="uint8", name=INPUT_NAME)
-        x = ops.cast(inputs, "float32") * (1.0 / 127.5) - 1.0
+        x = pixels_to_unit(ops.cast(inputs, "float32"))
     else:
         inputs = keras.Input((size, size, 3), batch_size=1, dtype="float32", name=INPUT_NAME)
         x = inputs
     image, cam_logit, heatmap = model(x)
     if uint8_io:
-        image = ops.cast(ops.clip(ops.round((image + 1.0) * 127.5), 0.0, 255.0), "uint8")
+        image = to_uint8_tensor(image)
     outputs = {"image": image, "cam_logit": cam_logit, "heatmap": heatmap}
     return keras.Model(inputs, outputs, name=f"{model.name}_serving{'_uint8' if uint8_io else ''}")
 
@@ -83,7 +84,7 @@ def representative_dataset(images: np.ndarray, uint8_io: bool = False):
         for image in images:
             sample = image[None]
             if uint8_io:
-                sample = np.clip(np.round((sample + 1.0) * 127.5), 0, 255).astype(np.uint8)
+                sample = to_uint8(sample)
             yield {INPUT_NAME: sample.astype(np.uint8 if uint8_io else np.float32)}
 
     return generator
@@ -164,17 +165,12 @@ def convert_tflite(
         source = saved_model_dir if saved_model_dir is not None else serving_model(model, uint8_io)
         converter = _converter(source, quant, representative_images, uint8_io)
         if quant == "int8":
-            # Calibrate once, then quantize with the chosen ops left in float (the same
-            # selective quantization as `tf.lite.experimental.QuantizationDebugger`, without its
-            # extra instrumented conversion).
-            from tensorflow.lite.python import convert as tflite_convert
+            # Calibrate once, then quantize with the chosen ops left in float.
+            from tf_p2c import tf_compat
 
-            converter._experimental_calibrate_only = True
+            tf_compat.calibrate_only(converter)
             calibrated = _quiet_convert(converter)
-            flatbuffer = tflite_convert.mlir_quantize(
-                calibrated, disable_per_channel=False, fully_quantize=False,
-                enable_numeric_verify=False, denylisted_ops=list(float_ops or []),
-                denylisted_nodes=layer_nodes(calibrated, float_layers or ()))
+            flatbuffer = tf_compat.mlir_quantize(calibrated, float_ops or (), layer_nodes(calibrated, float_layers or ()))
         else:
             flatbuffer = _quiet_convert(converter)
     if metadata is not None:
@@ -317,7 +313,7 @@ def read_metadata(flatbuffer: bytes, name: str = METADATA_NAME) -> dict | None:
 def model_metadata(model, quant: str | None, uint8_io: bool = False, extra: dict | None = None) -> dict:
     """The metadata dict written into every exported model (I/O contract and model facts)."""
     from tf_p2c import __version__
-    from tf_p2c.weights import generator_config
+    from tf_p2c.network_files import generator_config
 
     config = generator_config(model)
     size = config.img_size
@@ -346,12 +342,5 @@ def model_metadata(model, quant: str | None, uint8_io: bool = False, extra: dict
         meta.update(extra)
     return meta
 
-
-def signature_runner(flatbuffer: bytes, num_threads: int = 2):
-    """(interpreter, serving_default runner) for a flatbuffer, on LiteRT with XNNPACK."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=flatbuffer, num_threads=num_threads)
-    return interpreter, interpreter.get_signature_runner("serving_default")
 
 

@@ -1,16 +1,20 @@
 """Face preprocessing: detect, landmark, align, crop and segment portraits (DESIGN.md §1).
 
-Importing the package is free; ``FacePreprocessor``, ``FaceCrop``, ``NoFaceError`` and
-``PerThreadPreprocessor`` are loaded on first access (OpenCV, LiteRT and dlib only then).
+Importing the package is free; ``FacePreprocessor``, ``FaceCrop`` and ``NoFaceError`` are
+loaded on first access (OpenCV, LiteRT and dlib only then).
 """
 
 import importlib
+
+# The choice lists of every command line and factory; the factories reject anything else.
+LANDMARK_BACKENDS = ("mediapipe", "dlib")
+# "default": the selfie model when installed, else grabcut; "original" needs seg_model_384.pb.
+SEGMENTERS = ("default", "selfie", "grabcut", "original", "none")
 
 _LAZY = {
     "FacePreprocessor": "preprocessor",
     "FaceCrop": "preprocessor",
     "NoFaceError": "preprocessor",
-    "PerThreadPreprocessor": "per_thread",
 }
 
 __all__ = sorted(_LAZY)

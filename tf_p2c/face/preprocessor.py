@@ -6,10 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from tf_p2c.face import geometry, warp
+from tf_p2c.face import LANDMARK_BACKENDS, geometry, warp
 from tf_p2c.face.backend import FaceLandmarks, LandmarkBackend
-
-BACKENDS = ("mediapipe", "dlib")
 
 
 class NoFaceError(ValueError):
@@ -62,7 +60,7 @@ def make_backend(name: str, min_score: float | None = None, num_threads: int = 1
         from tf_p2c.face.dlib_backend import DlibBackend
 
         return DlibBackend(**({} if min_score is None else {"min_score": min_score}))
-    raise ValueError(f"backend must be one of {BACKENDS}. Received: backend={name!r}")
+    raise ValueError(f"backend must be one of {LANDMARK_BACKENDS}. Received: backend={name!r}")
 
 
 class FacePreprocessor:

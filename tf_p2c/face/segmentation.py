@@ -22,6 +22,8 @@ import warnings
 import cv2
 import numpy as np
 
+from tf_p2c.face import SEGMENTERS
+
 ORIGINAL_INPUT = "input_1:0"
 ORIGINAL_OUTPUT = "sigmoid/Sigmoid:0"
 ORIGINAL_SIZE = 384
@@ -313,7 +315,4 @@ def make_segmenter(
             stacklevel=2,
         )
         return GrabCutSegmenter()
-    raise ValueError(
-        "segmenter must be one of 'default', 'selfie', 'grabcut', 'original', 'none'. "
-        f"Received: segmenter={kind!r}"
-    )
+    raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}. Received: segmenter={kind!r}")

@@ -15,6 +15,8 @@ import math
 
 import keras
 
+from tf_p2c.tf_compat import flatten_layers
+
 
 def init_like_torch(model: keras.Model) -> keras.Model:
     """Re-draws every convolution and dense kernel and bias of `model` as PyTorch would.
@@ -29,7 +31,7 @@ def init_like_torch(model: keras.Model) -> keras.Model:
     Returns:
         `model`.
     """
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in flatten_layers(model):
         if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) or not layer.built:
             continue
         fan_in = math.prod(layer.kernel.shape[:-1])

@@ -13,6 +13,9 @@ import ipaddress
 import socket
 import sys
 
+from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
+from tf_p2c.runtimes import BACKENDS as RUNTIMES
+
 INSTALL_HINT = ("the serve command needs the optional web extra: "
                 ".venv/bin/python -m pip install -r requirements-web.txt (or `make web`)")
 
@@ -26,7 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument("--weights", default=None,
                         help="generator file (default: the first found in --models-dir; none: an untrained generator)")
     parser.add_argument("--models-dir", default="models")
-    parser.add_argument("--backend", choices=("keras", "tflite", "onnx"), default=None,
+    parser.add_argument("--backend", choices=RUNTIMES, default=None,
                         help="runtime (default: from the weights file's extension)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
@@ -43,8 +46,9 @@ def register(subparsers) -> None:
     parser.add_argument("--max-connections", type=int, default=64,
                         help="open connections; beyond that the oldest idle one is closed")
     parser.add_argument("--keep-results", type=int, default=32, help="finished jobs kept for download")
-    parser.add_argument("--landmarks", choices=("mediapipe", "dlib"), default="mediapipe")
-    parser.add_argument("--segmenter", default="default", help="default, selfie, grabcut or none")
+    parser.add_argument("--landmarks", choices=LANDMARK_BACKENDS, default="mediapipe")
+    # No --seg-model here, so no "original".
+    parser.add_argument("--segmenter", default="default", choices=[s for s in SEGMENTERS if s != "original"])
     parser.add_argument("--threads", type=int, default=2, help="CPU threads per LiteRT / ONNX Runtime generator")
     parser.set_defaults(func=run_serve)
 
@@ -94,7 +98,7 @@ def run_serve(args) -> int:
         print(f"error: {INSTALL_HINT} (missing: {error.name})", file=sys.stderr)
         return 1
     from tf_p2c.runtimes import default_backend
-    from tf_p2c.weights import find_weights
+    from tf_p2c.network_files import find_weights
     from tf_p2c.serve.app import create_app
     from tf_p2c.serve.limits import MB, ServeLimits
     from tf_p2c.serve.model import load_cartoonizers

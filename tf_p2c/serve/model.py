@@ -8,22 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-UNTRAINED_WARNING = ("Untrained generator (random weights): the cartoons are noise, not cartoons. "
-                     "Restart with --weights PATH (the released photo2cartoon_weights.pt or .onnx, a .keras "
-                     "checkpoint, or a .tflite export) for real cartoons.")
-
-
-def _untrained_runner(preset: str):
-    import keras
-
-    from tf_p2c.config import get_preset
-    from tf_p2c.models import build_generator
-    from tf_p2c.runtimes import keras_runner
-
-    keras.utils.set_random_seed(0)
-    return keras_runner(build_generator(get_preset(preset)))
-
-
 def load_cartoonizers(weights: str | None, backend: str, threads: int = 2, landmarks: str = "mediapipe",
                       segmenter: str = "default", untrained_preset: str = "photo2cartoon"):
     """Loads the generator and builds a factory of cartoonizers for the worker threads.
@@ -54,7 +38,10 @@ def load_cartoonizers(weights: str | None, backend: str, threads: int = 2, landm
     if weights is None:
         if backend != "keras":
             raise ValueError(f"--backend {backend} needs --weights (a file that backend runs)")
-        shared = _untrained_runner(untrained_preset)
+        from tf_p2c.models import UNTRAINED_WARNING, build_untrained_generator
+        from tf_p2c.runtimes import KerasRunner
+
+        shared = KerasRunner(build_untrained_generator(untrained_preset))
         info = {"weights": f"untrained {untrained_preset} generator (random weights)", "warning": UNTRAINED_WARNING}
     else:
         shared = make_runner(backend, weights, num_threads=threads)

@@ -11,9 +11,9 @@ import threading
 import time
 import zipfile
 
-import numpy as np
 
 from tf_p2c.image_io import encode_image
+from tf_p2c.scaling import mask_to_uint8
 
 ZIP_NAME = "cartoons.zip"
 
@@ -30,7 +30,7 @@ def result_files(result) -> dict:
     """
     files = {}
     for index, face in enumerate(result.faces):
-        mask = np.clip(np.asarray(face.crop.mask, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        mask = mask_to_uint8(face.crop.mask)
         files[f"face{index}_crop.png"] = encode_image(face.crop.image)
         files[f"face{index}_mask.png"] = encode_image(mask)
         files[f"face{index}_cartoon.png"] = encode_image(face.cartoon)

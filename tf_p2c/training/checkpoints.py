@@ -21,6 +21,7 @@ import tempfile
 
 import tensorflow as tf
 
+from tf_p2c.atomic_write import write_bytes
 from tf_p2c.training.config import MODEL_FIELDS_CHECKED_ON_RESUME, TrainConfig
 
 __all__ = ["CheckpointMismatchError", "TrainingCheckpoint", "UnreadableCheckpointError", "check_resume_config",
@@ -83,15 +84,13 @@ def _state_problem(directory: str) -> str | None:
 
 
 def _write_state(directory: str, latest: str, all_paths: list[str]) -> None:
-    """Writes the manager's state file naming `latest` (temporary file, then rename)."""
+    """Writes the manager's state file naming `latest`, atomically."""
     lines = [f'model_checkpoint_path: "{os.path.basename(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{os.path.basename(p)}"' for p in all_paths]
     # With timestamps the manager counts these towards max_to_keep (without, it keeps them forever).
     lines += [f"all_model_checkpoint_timestamps: {os.path.getmtime(p + '.index')}" for p in all_paths]
     path = os.path.join(directory, STATE_NAME)
-    with open(path + ".tmp", "w") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(path + ".tmp", path)
+    write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _unreadable(prefix: str) -> str | None:

@@ -37,7 +37,7 @@ class TrainConfig:
     """One training run. Field comments name the train_keras.py flag."""
 
     model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
-    weights: LossWeights = dataclasses.field(default_factory=LossWeights)
+    loss_weights: LossWeights = dataclasses.field(default_factory=LossWeights)
     dataset: str = "photo2cartoon"  # --dataset: folder name under data_root
     data_root: str = "dataset"  # --data-root: holds DATASET/trainA, trainB, testA, testB
     result_dir: str = "results"  # --result_dir: the run lives in result_dir/dataset
@@ -53,7 +53,7 @@ class TrainConfig:
     multi_worker: bool = False  # --multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG
     resume: bool = False  # --resume: continue from the run's latest checkpoint
     pretrained_weights: str | None = None  # --pretrained_weights: original .pt or our checkpoint
-    faceid_weights: str | None = None  # --faceid_weights: model_mobilefacenet.pth
+    faceid_model: str | None = None  # --faceid_model (or --faceid_weights): model_mobilefacenet.pth
     mixed_precision: bool = False  # --mixed_precision: mixed_float16 compute, float32 variables
     jit: bool = False  # --jit: XLA-compile the step
     run_eagerly: bool = False  # --run_eagerly: no tf.function (debugging, tiny tests: the graph build takes minutes)
@@ -103,14 +103,18 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         values = dict(values)
+        # config.json of runs written before the loss weights and the Face-ID file had their own names.
+        for old, new in (("weights", "loss_weights"), ("faceid_weights", "faceid_model")):
+            if old in values and new not in values:
+                values[new] = values.pop(old)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown train config keys: {', '.join(unknown)}")
         if "model" in values:
             values["model"] = ModelConfig.from_dict(values["model"])
-        if "weights" in values:
-            values["weights"] = LossWeights(**values["weights"])
+        if "loss_weights" in values:
+            values["loss_weights"] = LossWeights(**values["loss_weights"])
         if values.get("gpu_ids") is not None:
             values["gpu_ids"] = tuple(values["gpu_ids"])
         return cls(**values)

@@ -24,7 +24,7 @@ from tf_p2c.models.mobilefacenet import INPUT_SIZE, load_mobilefacenet
 
 __all__ = ["FaceIdLoss", "crop_box", "crop_face", "face_id_cosine_loss", "interpolation_matrix"]
 
-WEIGHTS_FLAG = "--faceid_weights"
+WEIGHTS_FLAG = "--faceid_model"
 
 
 def crop_box(height: int, width: int) -> tuple[int, int, int, int]:
@@ -97,7 +97,7 @@ class FaceIdLoss:
             instead of `weights_path`. It must map (B, 112, 112, 3) in [-1, 1] to (B, D).
 
     Raises:
-        FileNotFoundError: no model and no weights file (the message names `--faceid_weights`).
+        FileNotFoundError: no model and no weights file (the message names `--faceid_model`).
         WeightsError: (a `ValueError`) the file is not a MobileFaceNet checkpoint.
 
     Example:

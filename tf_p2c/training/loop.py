@@ -96,22 +96,22 @@ def _fixed_samples(config: TrainConfig):
 
 
 def _face_id(config: TrainConfig):
-    if config.weights.faceid <= 0:
+    if config.loss_weights.faceid <= 0:
         return None
-    if not config.faceid_weights:
+    if not config.faceid_model:
         raise TrainingError(
-            f"--faceid_weight {config.weights.faceid} needs --faceid_weights PATH (the original's "
+            f"--faceid_weight {config.loss_weights.faceid} needs --faceid_model PATH (the original's "
             "model_mobilefacenet.pth); pass it or set --faceid_weight 0")
     from tf_p2c.training.face_id import FaceIdLoss
 
     try:
-        return FaceIdLoss(config.faceid_weights)
+        return FaceIdLoss(config.faceid_model)
     except (FileNotFoundError, ValueError) as error:
         raise TrainingError(str(error).splitlines()[0]) from None
 
 
 def _load_pretrained(trainer: UGATIT, path: str) -> list[str]:
-    from tf_p2c.weights import WeightsError, file_kind, load_networks
+    from tf_p2c.network_files import WeightsError, file_kind, load_networks
 
     if os.path.isfile(path) and not path.endswith((".index", ".data-00000-of-00001")):
         try:

@@ -17,7 +17,7 @@ from tf_p2c.models import DISCRIMINATORS, GENERATORS, build_networks
 from tf_p2c.training.config import TrainConfig
 from tf_p2c.training.optim import make_optimizer
 
-__all__ = ["DISCRIMINATORS", "GENERATORS", "UGATIT"]
+__all__ = ["UGATIT"]
 
 DOMAINS = ("A", "B")
 SCALES = {"global": "G", "local": "L"}
@@ -51,7 +51,7 @@ class UGATIT:
     Args:
         config: the run's `TrainConfig` (architecture, loss weights, lr schedule, jit).
         face_id: callable `(real, fake) -> scalar` (e.g. `tf_p2c.training.face_id.FaceIdLoss`),
-            required when `config.weights.faceid > 0`; ignored (terms reported as 0) when None
+            required when `config.loss_weights.faceid > 0`; ignored (terms reported as 0) when None
             and the weight is 0.
         strategy: a `tf.distribute.Strategy` (default: the current one).
 
@@ -59,16 +59,16 @@ class UGATIT:
     """
 
     def __init__(self, config: TrainConfig, face_id=None, strategy: tf.distribute.Strategy | None = None):
-        if config.weights.faceid > 0 and face_id is None:
+        if config.loss_weights.faceid > 0 and face_id is None:
             raise ValueError(
-                f"faceid_weight={config.weights.faceid} needs the Face-ID network: pass --faceid_weights "
+                f"faceid_weight={config.loss_weights.faceid} needs the Face-ID network: pass --faceid_model "
                 "PATH (the original's model_mobilefacenet.pth) or set --faceid_weight 0"
             )
         self.config = config
         self.face_id = face_id
         self.strategy = strategy or tf.distribute.get_strategy()
-        model, weights = config.model, config.weights
-        self.weights = weights
+        model, loss_weights = config.model, config.loss_weights
+        self.loss_weights = loss_weights
         with self.strategy.scope():
             self.networks = build_networks(model)
             self.g_variables = [v for g in GENERATORS for v in self.networks[g].trainable_variables]
@@ -115,7 +115,7 @@ class UGATIT:
             for output, index in OUTPUTS.items():
                 terms[_term("D", output, s, d)] = losses.lsgan_d_loss(real_out[d, s][index], fake_out[d, s][index])
         for d in DOMAINS:
-            terms[f"D_loss_{d}"] = self.weights.adv * tf.add_n(
+            terms[f"D_loss_{d}"] = self.loss_weights.adv * tf.add_n(
                 [terms[_term("D", o, s, d)] for s in SCALES for o in OUTPUTS])
         terms["D_loss"] = terms["D_loss_A"] + terms["D_loss_B"]
         return terms
@@ -149,7 +149,7 @@ class UGATIT:
             terms["G_id_loss_B"] = tf.cast(self.face_id(real_b, fake_b2a), tf.float32)
         else:
             terms["G_id_loss_A"] = terms["G_id_loss_B"] = tf.constant(0.0)
-        w = self.weights
+        w = self.loss_weights
         for d in DOMAINS:
             terms[f"G_loss_{d}"] = (
                 w.adv * tf.add_n([terms[_term("G", o, s, d)] for s in SCALES for o in OUTPUTS])
@@ -231,11 +231,8 @@ class UGATIT:
 
     # ------------------------------------------------------------------ weights
 
-    def variables_by_network(self) -> dict:
-        return {name: model.weights for name, model in self.networks.items()}
-
     def load_networks_from(self, models: dict) -> list[str]:
-        """Copies weights from same-architecture Keras models (e.g. `tf_p2c.weights.load_networks`)."""
+        """Copies weights from same-architecture Keras models (e.g. `tf_p2c.network_files.load_networks`)."""
         loaded = []
         for name, source in models.items():
             target = self.networks[name]

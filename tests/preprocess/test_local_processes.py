@@ -9,15 +9,15 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, run_preprocess
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
+from tf_p2c.preprocess.photo import FaceOptions
 from tf_p2c.data.tfrecords import parse_face_example
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from paths import PREPROCESS_TESTS
 
 
 def test_local_worker_processes(tmp_path, monkeypatch):
     """`processes=2`: the job starts its own dispatcher and two worker processes, then stops them."""
-    monkeypatch.setenv("PYTHONPATH", HERE)  # the workers import the fake preprocessor
+    monkeypatch.setenv("PYTHONPATH", PREPROCESS_TESTS)  # the workers import the fake preprocessor
     monkeypatch.setenv("P2C_FAKE_SLEEP", "0.05")
     data = tmp_path / "in"
     data.mkdir()

@@ -16,10 +16,11 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_p2c.data import cli as data_cli
-from tf_p2c.data import manifest as manifest_lib
-from tf_p2c.data.outputs import output_stems
-from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, JobError, run_preprocess
+from tf_p2c.preprocess import cli as data_cli
+from tf_p2c.preprocess import manifest as manifest_lib
+from tf_p2c.preprocess.outputs import output_stems
+from tf_p2c.preprocess.job import JobConfig, JobError, run_preprocess
+from tf_p2c.preprocess.photo import FaceOptions
 from tf_p2c.data.tfrecords import parse_face_example
 
 FAKE = FaceOptions(factory="p2c_fake_face:FakePreprocessor", out_size=64)
@@ -240,10 +241,10 @@ def test_second_job_on_same_folder_refused(photos, tmp_path):
 
 
 def test_factories_outside_the_allowlist_are_refused(monkeypatch):
-    from tf_p2c.data.preprocess_job import FACTORY_ALLOWLIST_ENV, JobError
+    from tf_p2c.preprocess.photo import FACTORY_ALLOWLIST_ENV, FactoryNotAllowedError
 
     monkeypatch.delenv(FACTORY_ALLOWLIST_ENV)
-    with pytest.raises(JobError, match="'p2c_fake_face:FakePreprocessor' is not allowed"):
+    with pytest.raises(FactoryNotAllowedError, match="'p2c_fake_face:FakePreprocessor' is not allowed"):
         FAKE.make_preprocessor()
-    with pytest.raises(JobError, match="not allowed"):
+    with pytest.raises(FactoryNotAllowedError, match="not allowed"):
         dataclasses.replace(FAKE, factory="os:system").make_preprocessor()

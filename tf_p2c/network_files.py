@@ -21,14 +21,22 @@ import numpy as np
 from tf_p2c.config import ModelConfig
 from tf_p2c.convert.state_dict import WeightsError, assign_state_dict, model_state_dict
 
-GENERATORS = {"A2B": "genA2B", "B2A": "genB2A"}
-DISCRIMINATORS = ("disGA", "disGB", "disLA", "disLB")
-NETWORKS = (*GENERATORS.values(), *DISCRIMINATORS)
+from tf_p2c.models import DISCRIMINATORS, GENERATORS
+
+NETWORKS = (*GENERATORS, *DISCRIMINATORS)
+DIRECTIONS = ("A2B", "B2A")
 
 __all__ = [
     "WeightsError", "file_kind", "generator_config", "infer_generator_config", "load_generator", "load_networks",
     "read_state_dicts",
 ]
+
+
+def generator_name(direction: str) -> str:
+    """"A2B" -> "genA2B", "B2A" -> "genB2A"."""
+    if direction not in DIRECTIONS:
+        raise WeightsError(f"direction must be 'A2B' or 'B2A', got {direction!r}")
+    return f"gen{direction}"
 
 
 def file_kind(path) -> str:
@@ -187,9 +195,7 @@ def load_generator(path, direction: str = "A2B", config: ModelConfig | None = No
         config: optional expected architecture; a checkpoint that disagrees is an error.
         img_size: input side for light generators (default: the config's, else 256).
     """
-    if direction not in GENERATORS:
-        raise WeightsError(f"direction must be 'A2B' or 'B2A', got {direction!r}")
-    network = GENERATORS[direction]
+    network = generator_name(direction)
     kind = file_kind(path)
     if kind == "torch":
         states = read_state_dicts(path)

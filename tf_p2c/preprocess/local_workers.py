@@ -6,7 +6,7 @@ over pipes: nothing listens on a network port. (tf.data service, used for `--dis
 do this: its servers listen on every interface, see `service.py`.)
 
 Workers are started with "spawn" (a fork of a process that has loaded TensorFlow is not safe),
-run `preprocess_job.process_photo`, and exit when the job ends or dies.
+run `photo.process_photo`, and exit when the job ends or dies.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import threading
 import time
 from typing import Iterator, Sequence
 
-from tf_p2c.data.preprocess_job import FaceOptions, FileResult, PreprocessorSetupError
+from tf_p2c.preprocess import photo
+from tf_p2c.preprocess.photo import FaceOptions, FileResult, PreprocessorSetupError
 
 # Photos handed to the workers ahead of the results read back: bounds the job's memory (each
 # result holds PNG crops) while keeping every worker busy.
@@ -38,11 +39,8 @@ def exit_with_parent(poll_s: float = 1.0) -> None:
 
 
 def _process_one(path: str, rel: str, options_json: str) -> FileResult:
-    from tf_p2c.data import preprocess_job
-
     options = FaceOptions.from_json(options_json)
-    return preprocess_job._POOL.run(  # noqa: SLF001 - the same per-process preprocessor pool
-        options, lambda pre: preprocess_job.process_photo(path, rel, options, pre))
+    return photo.POOL.run(options, lambda pre: photo.process_photo(path, rel, options, pre))
 
 
 def process_in_workers(paths: Sequence[str], rels: Sequence[str], options: FaceOptions,

@@ -17,10 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import JobConfig, run_preprocess
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SAMPLE = os.path.join(ROOT, "samples", "astronaut.png")
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
+from paths import REPO as ROOT, SAMPLE
 
 
 def _declared_png(width: int, height: int) -> bytes:

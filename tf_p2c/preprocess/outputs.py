@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from tf_p2c import image_io
-from tf_p2c.data import manifest as manifest_lib
-
-if TYPE_CHECKING:  # the job module imports this one
-    from tf_p2c.data.preprocess_job import FileResult
+from tf_p2c.preprocess import manifest as manifest_lib
+from tf_p2c.preprocess.photo import FileResult
 
 
 def output_stems(rels: Sequence[str]) -> dict[str, str]:

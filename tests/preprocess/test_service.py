@@ -22,12 +22,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, PreprocessorSetupError, run_preprocess
+from tf_p2c.preprocess.job import JobConfig, run_preprocess
+from tf_p2c.preprocess.photo import FaceOptions, PreprocessorSetupError
 from tf_p2c.data.tfrecords import parse_face_example
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HERE = os.path.dirname(os.path.abspath(__file__))
-SAMPLE = os.path.join(ROOT, "samples", "astronaut.png")
+from paths import PREPROCESS_TESTS, REPO as ROOT, SAMPLE
 
 
 def free_port() -> int:
@@ -42,7 +40,7 @@ def spawn(args: list[str]) -> subprocess.Popen:
     A thread drains the process's output into `proc.lines` for its whole life: an unread pipe
     that fills up would block the server on its next log line.
     """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]), TF_CPP_MIN_LOG_LEVEL="3",
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, PREPROCESS_TESTS]), TF_CPP_MIN_LOG_LEVEL="3",
                P2C_FAKE_SLEEP="0.05", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "tf_p2c", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -37,9 +37,9 @@ def _is_training_run(path: str) -> bool:
 
 def _source_networks(path: str, direction: str, img_size, everything: bool) -> dict:
     """{name: Keras model} from any source `convert` reads; `everything` keeps every network."""
-    from tf_p2c.weights import GENERATORS, file_kind, load_generator, load_networks
+    from tf_p2c.network_files import file_kind, generator_name, load_generator, load_networks
 
-    name = GENERATORS[direction]
+    name = generator_name(direction)
     if _is_training_run(path):
         from tf_p2c.training.checkpoints import load_run_networks
 
@@ -76,7 +76,7 @@ def run_convert(args) -> int:
 
 def run_info(args) -> int:
     from tf_p2c.convert.state_dict import UNUSED_KEY
-    from tf_p2c.weights import file_kind, generator_config, load_generator, load_networks, read_state_dicts
+    from tf_p2c.network_files import file_kind, generator_config, load_generator, load_networks, read_state_dicts
 
     kind = file_kind(args.weights)
     unused = {}

@@ -1,4 +1,4 @@
-"""Command-line glue for the data commands: ``preprocess`` and ``data-service``.
+"""Command-line glue for the preprocessing commands: ``preprocess`` and ``data-service``.
 
 ``python -m tf_p2c`` calls `register(subparsers)`; every subcommand sets ``func(args) -> int``.
 
@@ -15,10 +15,10 @@ import argparse
 import os
 import sys
 
+from tf_p2c.face import LANDMARK_BACKENDS, SEGMENTERS
 from tf_p2c.image_io import DEFAULT_MAX_PIXELS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SEGMENTERS = ("default", "selfie", "mesh", "original", "none")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def _add_preprocess(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data_path", "--data-path", required=True, help="folder of photos, walked recursively")
     p.add_argument("--save_path", "--save-path", required=True, help="output folder")
-    p.add_argument("--backend", default="mediapipe", choices=("mediapipe", "dlib"), help="landmark backend")
+    p.add_argument("--backend", default="mediapipe", choices=LANDMARK_BACKENDS, help="landmark backend")
     p.add_argument("--segmenter", default="default", choices=SEGMENTERS, help="portrait segmentation")
     p.add_argument("--seg-model", dest="seg_model", default=None,
                    help="the original's seg_model_384.pb (for --segmenter original)")
@@ -91,7 +91,8 @@ def _quiet_tensorflow() -> None:
 def run_preprocess_command(args: argparse.Namespace) -> int:
     """``preprocess``: builds a `JobConfig` from the flags and runs the job."""
     _quiet_tensorflow()
-    from tf_p2c.data.preprocess_job import FaceOptions, JobConfig, JobError, PreprocessorSetupError, run_preprocess
+    from tf_p2c.preprocess.job import JobConfig, JobError, run_preprocess
+    from tf_p2c.preprocess.photo import FaceOptions, PreprocessorSetupError
 
     try:
         face = FaceOptions(backend=args.backend, segmenter=args.segmenter, seg_model_path=args.seg_model,
@@ -113,7 +114,7 @@ def run_preprocess_command(args: argparse.Namespace) -> int:
 def run_dispatcher_command(args: argparse.Namespace) -> int:
     """``data-service dispatcher``: serves until killed."""
     _quiet_tensorflow()
-    from tf_p2c.data import service
+    from tf_p2c.preprocess import service
 
     try:
         service.check_exposure(args.host, args.port, "data-service dispatcher")
@@ -129,22 +130,25 @@ def run_dispatcher_command(args: argparse.Namespace) -> int:
 def run_worker_command(args: argparse.Namespace) -> int:
     """``data-service worker``: serves until killed."""
     _quiet_tensorflow()
-    from tf_p2c.data import service
+    from tf_p2c.preprocess import service
 
     try:
         service.check_exposure(args.host, args.port, "data-service worker")
     except service.ExposureError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    server = service.start_worker(args.dispatcher, args.port, args.worker_address, args.host)
+    from tf_p2c.preprocess.photo import register_process_function
+
+    server = service.start_worker(args.dispatcher, args.port, args.worker_address, args.host,
+                                  setup=register_process_function)
     print(f"worker registered with {args.dispatcher}; Ctrl-C to stop", flush=True)
     server.join()
     return EXIT_OK
 
 
 def main(argv=None) -> int:
-    """Runs only the data commands: ``python -m tf_p2c.data.cli preprocess ...`` ."""
-    parser = argparse.ArgumentParser(prog="python -m tf_p2c.data.cli")
+    """Runs only the data commands: ``python -m tf_p2c.preprocess.cli preprocess ...`` ."""
+    parser = argparse.ArgumentParser(prog="python -m tf_p2c.preprocess.cli")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -1,4 +1,4 @@
-"""tf.data service for the preprocessing job: a dispatcher, workers, and the client side.
+"""tf.data service: a dispatcher, workers, and the client side (generic; preprocess uses it).
 
 Topology: one dispatcher; any number of workers (one per machine or per core group) that
 register with it; the job (`preprocess --dispatcher HOST:PORT`) sends its dataset graph to the
@@ -6,9 +6,10 @@ dispatcher, which hands the file list to the workers in dynamic splits, so each 
 processed once by whichever worker is free ("distributed_epoch"). Results stream back to the
 job, the only writer of outputs and manifest.
 
-Workers must see the photos at the paths the job lists (a shared file system) and must run
-this module's `start_worker`, which registers the per-photo Python function the dataset graph
-calls (see `preprocess_job.register_process_function`): a stock tf.data worker cannot run it.
+Workers must see the photos at the paths the job lists (a shared file system). A dataset graph
+that calls Python (the job's per-photo op) needs that Python registered in the worker first:
+`start_worker` runs a set-up hook before the server starts (for preprocess,
+`photo.register_process_function`); a stock tf.data worker cannot run such a graph.
 
 Network: TensorFlow (2.21) binds its servers to every interface: `DispatcherConfig` and
 `WorkerConfig` have a port but no bind address (`WorkerConfig.worker_address` is only the address
@@ -26,7 +27,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-from typing import Optional
+from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,9 @@ def start_dispatcher(port: int = DEFAULT_DISPATCHER_PORT, work_dir: Optional[str
     return server
 
 
-def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] = None, host: str = DEFAULT_HOST):
-    """Registers the job's per-photo function, then starts a worker server in this process.
+def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] = None, host: str = DEFAULT_HOST,
+                 setup: Optional[Callable[[], None]] = None):
+    """Runs `setup`, then starts a worker server in this process.
 
     Args:
         dispatcher: "HOST:PORT" of the dispatcher.
@@ -162,15 +164,16 @@ def start_worker(dispatcher: str, port: int = 0, worker_address: Optional[str] =
             "%port%" is replaced by the bound port. Default "<host>:%port%".
         host: the host name or address this worker is reached at (it listens on every
             interface whatever this says; see `check_exposure`).
+        setup: called before the server starts, so it runs before any element can reach this
+            worker (e.g. registering the Python functions the dataset graphs call).
 
     Returns:
         The started `tf.data.experimental.service.WorkerServer` (``.join()`` blocks).
     """
     import tensorflow as tf
 
-    from tf_p2c.data.preprocess_job import register_process_function
-
-    register_process_function()  # before any element can reach this worker
+    if setup is not None:
+        setup()
     address = dispatcher.split("://", 1)[-1]
     config = tf.data.experimental.service.WorkerConfig(
         dispatcher_address=address,

@@ -1,6 +1,6 @@
 import os
 
-from tf_p2c.data.preprocess_job import FACTORY_ALLOWLIST_ENV
+from tf_p2c.preprocess.photo import FACTORY_ALLOWLIST_ENV
 
 FAKE_FACTORY = "p2c_fake_face:FakePreprocessor"
 
