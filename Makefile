@@ -28,10 +28,10 @@ $(STAMP): requirements.txt
 $(SELFIE): $(STAMP)
 	$(PY) -m tf_p2c.face.install_models
 
-# Everything (what CI runs), on two workers; tests/conftest.py keeps tests that share an export or
-# the network on one worker.
+# Everything (what CI runs), in one process: on two xdist workers the workers were seen to die
+# mid-run (not yet understood), so the parallel run is not the default yet.
 test: setup $(TEST_DEPS)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest
 
 # The edit-run loop: no conversions, no subprocess training, no browser, no JVM.
 test-fast: setup

@@ -21,7 +21,7 @@ from tf_p2c.image_io import (
     write_bytes_atomic,
     write_image_atomic,
 )
-from paths import REPO as ROOT, SAMPLE
+from paths import SAMPLE
 
 
 @pytest.fixture(scope="module")

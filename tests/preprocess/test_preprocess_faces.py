@@ -8,7 +8,6 @@ crop as the plain photo.
 from __future__ import annotations
 
 import json
-import os
 import struct
 import zlib
 
@@ -18,7 +17,7 @@ import pytest
 from PIL import Image
 
 from tf_p2c.preprocess.job import JobConfig, run_preprocess
-from paths import REPO as ROOT, SAMPLE
+from paths import SAMPLE
 
 
 def _declared_png(width: int, height: int) -> bytes:

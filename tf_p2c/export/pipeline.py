@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from tf_p2c import runtimes
+from tf_p2c import runtimes, scaling
 from tf_p2c.atomic_write import dir_mode
 from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
