@@ -43,6 +43,11 @@ def parse_args(argv=None):
     for name in ("mixed_precision", "jit", "run_eagerly"):
         p.add_argument(f"--{name}", action=BOOL, default=False)
     p.add_argument("--tensorboard", action=BOOL, default=True)
+    p.add_argument("--eval_freq", type=int, default=None,
+                   help="KID / FID of testA->B every N steps; the best generator goes to RUN/best (0 = off)")
+    p.add_argument("--eval_images", type=int, default=None, help="at most this many test images scored (default 200)")
+    p.add_argument("--eval_feature_model", default=None, help="inception (default) or tiny (smoke tests only)")
+    p.add_argument("--inception_weights", default=None, help="local InceptionV3 no-top .h5 for --eval_freq")
     p.add_argument("--progress", action=BOOL, default=True)
     return p.parse_args(argv)
 
@@ -58,7 +63,8 @@ def build_config(args):
     weights = {k: v for k, v in {"adv": args.adv_weight, "cycle": args.cycle_weight, "identity": args.identity_weight,
                                      "cam": args.cam_weight, "faceid": args.faceid_weight}.items() if v is not None}
     top = {k: getattr(args, k) for k in ("iteration", "batch_size", "print_freq", "save_freq", "lr", "weight_decay",
-                                         "seed", "keep_checkpoints", "decay_flag") if getattr(args, k) is not None}
+                                         "seed", "keep_checkpoints", "decay_flag", "eval_freq", "eval_images",
+                                         "eval_feature_model", "inception_weights") if getattr(args, k) is not None}
     gpu_ids = tuple(t for t in args.gpu_ids.split(",") if t.strip()) if args.gpu_ids else None
     return base.replace(model=base.model.replace(**model), loss_weights=LossWeights(**{**vars(base.loss_weights), **weights}),
                         dataset=args.dataset, data_root=args.data_root, result_dir=args.result_dir,

@@ -25,7 +25,8 @@ from tf_p2c.evaluation.kid import (
     kernel_inception_distance,
 )
 
-__all__ = ["CheckpointScore", "EvaluationReport", "evaluate_checkpoints", "format_table", "load_test_images"]
+__all__ = ["CheckpointScore", "EvaluationReport", "compiled_forward", "evaluate_checkpoints", "extract_features",
+           "format_table", "load_test_images", "translate"]
 
 Extractor = Callable[[np.ndarray], np.ndarray]
 EAGER_BATCHES = 4
@@ -68,14 +69,21 @@ class EvaluationReport:
         write_bytes_atomic(path, (json.dumps(self.to_json(), indent=2) + "\n").encode())
 
 
-def load_test_images(folder, img_size: int) -> np.ndarray:
-    """(N, img_size, img_size, 3) float32 in [-1, 1] from every image in `folder` (sorted)."""
+def load_test_images(folder, img_size: int, limit: int | None = None) -> np.ndarray:
+    """(N, img_size, img_size, 3) float32 in [-1, 1] from the images in `folder` (sorted).
+
+    `limit` caps N: that many files evenly spaced over the sorted list (not the first ones, which
+    may all come from one source when names carry it).
+    """
     from tf_p2c.data.pipeline import normalize, resize
     from tf_p2c.image_io import ImageReadError, list_images, read_image
 
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{folder}: no such directory")
     files = [os.path.join(folder, name) for name in list_images(folder)]
+    if limit is not None and len(files) > limit:
+        # (n-1)/(limit-1) >= 1 apart, so the truncated positions are distinct
+        files = [files[i] for i in np.linspace(0, len(files) - 1, limit).astype(int)]
     if len(files) < 2:
         raise ValueError(f"{folder}: FID and KID need at least 2 images, found {len(files)}")
     images = []
@@ -93,22 +101,32 @@ def _batches(array, batch_size):
         yield array[start:start + batch_size]
 
 
-def _features(extractor: Extractor, images: np.ndarray, batch_size: int) -> np.ndarray:
+def extract_features(extractor: Extractor, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """(N, D) float64 features of [-1, 1] images, `batch_size` images per extractor call."""
     return np.concatenate([np.asarray(extractor(batch), np.float64) for batch in _batches(images, batch_size)])
 
 
-def translate(generator, images: np.ndarray, batch_size: int) -> np.ndarray:
+def compiled_forward(generator):
+    """The generator's translated image as one `tf.function` (inference mode); it reads the
+    generator's variables at each call, so one trace serves while training changes them."""
+    import tensorflow as tf
+
+    return tf.function(lambda x: generator(x, training=False)[0])
+
+
+def translate(generator, images: np.ndarray, batch_size: int, forward=None) -> np.ndarray:
     """A→B translations of [-1, 1] images with a generator returning (image, cam_logit, heatmap).
 
     Compiled with `tf.function` when there are more than `EAGER_BATCHES` batches (tracing the
     generator costs about as much as ten eager calls); the last batch is padded so one trace serves.
+    `forward` (from `compiled_forward`) reuses a trace across calls and is used whatever the count.
     """
     import tensorflow as tf
 
     n = len(images)
-    if n <= EAGER_BATCHES * batch_size:
+    if forward is None and n <= EAGER_BATCHES * batch_size:
         return np.concatenate([np.asarray(generator(tf.constant(b), training=False)[0]) for b in _batches(images, batch_size)])
-    forward = tf.function(lambda x: generator(x, training=False)[0])
+    forward = forward or compiled_forward(generator)
     outputs = []
     for batch in _batches(images, batch_size):
         pad = batch_size - len(batch)
@@ -162,13 +180,13 @@ def evaluate_checkpoints(
     check_img_size(img_size)
     images_a = load_test_images(test_a, img_size)
     images_b = load_test_images(test_b, img_size)
-    features_b = _features(extractor, images_b, batch_size)
+    features_b = extract_features(extractor, images_b, batch_size)
     results = []
     for checkpoint in checkpoints:
         start = time.perf_counter()
         generator = load(checkpoint, img_size)
         fakes = translate(generator, images_a, batch_size)
-        features = _features(extractor, fakes, batch_size)
+        features = extract_features(extractor, fakes, batch_size)
         fid = frechet_inception_distance(features, features_b)
         kid_mean, kid_std = kernel_inception_distance(features, features_b, kid_subsets, kid_subset_size, seed)
         score = CheckpointScore(os.fspath(checkpoint), fid, kid_mean, kid_std, time.perf_counter() - start)

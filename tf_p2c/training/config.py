@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from tf_p2c.config import ModelConfig, discriminator_fit_problem, get_preset
+from tf_p2c.evaluation.inception import FEATURE_MODELS
 
 __all__ = ["MODEL_FIELDS_CHECKED_ON_RESUME", "LossWeights", "TrainConfig"]
 
@@ -60,6 +61,10 @@ class TrainConfig:
     keep_checkpoints: int = 3  # --keep_checkpoints: CheckpointManager max_to_keep
     tensorboard: bool = True  # --tensorboard: write scalars and images under run/logs
     progress: bool = True  # --progress: progress bar on stderr
+    eval_freq: int = 0  # --eval_freq: KID / FID of testA->B every N steps and at the end, best kept (0 = off)
+    eval_images: int = 200  # --eval_images: at most this many testA and testB images are scored
+    eval_feature_model: str = "inception"  # --eval_feature_model: "inception" or "tiny" (smoke tests only)
+    inception_weights: str | None = None  # --inception_weights: local InceptionV3 no-top .h5 (nothing is downloaded)
 
     def __post_init__(self):
         positive = ("iteration", "batch_size", "print_freq", "save_freq", "keep_checkpoints")
@@ -68,7 +73,20 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0. Received: lr={self.lr}")
+        self._check_evaluation()
         self._check_discriminators_fit()
+
+    def _check_evaluation(self):
+        if self.eval_freq < 0:
+            raise ValueError(f"--eval_freq must be >= 0 (0 = no evaluation). Received: {self.eval_freq}")
+        if self.eval_images < 2:
+            raise ValueError(f"--eval_images must be >= 2 (KID and FID need two images). Received: {self.eval_images}")
+        if self.eval_feature_model not in FEATURE_MODELS:
+            raise ValueError(f"--eval_feature_model must be one of {', '.join(FEATURE_MODELS)}. "
+                             f"Received: {self.eval_feature_model!r}")
+        if self.eval_freq and self.eval_feature_model == "inception" and not self.inception_weights:
+            raise ValueError("--eval_freq with --eval_feature_model inception needs --inception_weights PATH "
+                             "(inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5; nothing is downloaded)")
 
     def _check_discriminators_fit(self):
         # Checked here, not in ModelConfig: generator-only configs (export, inference) may pair
