@@ -7,8 +7,10 @@ Accepted files:
 - the original's ONNX generator (`photo2cartoon_weights.onnx`);
 - a Keras `.keras` file saved by this project.
 
-The architecture (ngf, light, discriminator depth) is read from the tensors' shapes; a config
-passed by the caller is checked against it. Loading is all or nothing.
+Every generator returned is a `tf_p2c.models.Generator`, which carries its `ModelConfig`. For the
+original's files the architecture (ngf, light, discriminator depth) is read from the tensors'
+shapes; a `.keras` file holds its config. A config passed by the caller is checked against it.
+Loading is all or nothing.
 """
 
 from __future__ import annotations
@@ -166,7 +168,8 @@ def load_networks(path, config: ModelConfig | None = None, names=None) -> dict:
         names: subset of networks to load (default: every one in the file).
 
     Returns:
-        dict mapping names such as `genA2B` or `disGA` to Keras models.
+        dict mapping names such as `genA2B` or `disGA` to Keras models; the generators are
+        `tf_p2c.models.Generator`s carrying their `ModelConfig`.
     """
     if file_kind(path) != "torch":
         raise WeightsError(f"{path}: load_networks reads PyTorch checkpoints; use load_generator for other files")
@@ -193,7 +196,12 @@ def load_generator(path, direction: str = "A2B", config: ModelConfig | None = No
         path: the original's `.pt` or `.onnx`, or a `.keras` file of this project.
         direction: "A2B" (photo to cartoon, the default) or "B2A" (`.pt` checkpoints only).
         config: optional expected architecture; a checkpoint that disagrees is an error.
-        img_size: input side for light generators (default: the config's, else 256).
+        img_size: input side for light generators of `.pt` / `.onnx` files (default: the
+            config's, else the ONNX graph's, else 256). A `.keras` file loads at the size it
+            was saved with.
+
+    Returns:
+        A `tf_p2c.models.Generator`; its `model_config` is the architecture loaded.
     """
     network = generator_name(direction)
     kind = file_kind(path)
@@ -265,30 +273,51 @@ def _generator_from_keras(path, config):
     import keras
 
     import tf_p2c.layers  # noqa: F401  (registers the custom layers for deserialisation)
+    from tf_p2c.models.generator import Generator
 
     try:
         model = keras.saving.load_model(os.fspath(path), compile=False)
     except Exception as error:  # Keras raises many types for a damaged archive
         raise WeightsError(f"{path}: cannot load the .keras model ({type(error).__name__}: {str(error).splitlines()[0][:160]})") from None
-    if isinstance(model, keras.Model) and len(model.outputs) == 3 and "ConvBlock1_conv" in [l.name for l in model.layers]:
-        if config is not None:
-            found = generator_config(model)
-            _check_requested(found, config.replace(img_size=found.img_size), path)
-        for variable in model.weights:
-            if not np.all(np.isfinite(variable.numpy())):
-                raise WeightsError(f"{path}: variable {variable.path} holds NaN or infinite values")
-        return model
-    raise WeightsError(f"{path}: the .keras file is not a photo2cartoon generator")
+    if not isinstance(model, Generator):
+        model = _generator_from_functional(model, path)
+    if config is not None:
+        found = model.model_config
+        _check_requested(found, config.replace(img_size=found.img_size), path)
+    for variable in model.weights:
+        if not np.all(np.isfinite(variable.numpy())):
+            raise WeightsError(f"{path}: variable {variable.path} holds NaN or infinite values")
+    return model
+
+
+def _generator_from_functional(model, path):
+    """A `Generator` from a plain functional model, as `.keras` generators were saved before they
+    carried their `ModelConfig` (the export/genA2B.keras of earlier training runs, `convert --out
+    X.keras`). Their layers are the only record of the architecture, so it is read from them."""
+    import keras
+
+    from tf_p2c.models.generator import Generator
+
+    names = {layer.name for layer in model.layers} if isinstance(model, keras.Model) else set()
+    if "ConvBlock1_conv" not in names or len(model.outputs) != 3:
+        raise WeightsError(f"{path}: the .keras file is not a photo2cartoon generator")
+    try:
+        config = ModelConfig(ngf=model.get_layer("ConvBlock1_conv").filters, img_size=model.input_shape[1],
+                             light="FC_pool" in names)
+        generator = Generator(config, name=model.name)
+        generator.set_weights(model.get_weights())
+    except ValueError as error:
+        raise WeightsError(f"{path}: not a photo2cartoon generator ({str(error).splitlines()[0][:160]})") from None
+    return generator
 
 
 def generator_config(model) -> ModelConfig:
-    """The architecture of a generator built by `tf_p2c.models.build_generator`."""
-    names = {layer.name for layer in model.layers}
-    return ModelConfig(
-        ngf=model.get_layer("ConvBlock1_conv").filters,
-        img_size=model.input_shape[1],
-        light="FC_pool" in names,
-    )
+    """The architecture a generator carries (`Generator.model_config`)."""
+    from tf_p2c.models.generator import Generator
+
+    if not isinstance(model, Generator):
+        raise WeightsError(f"{model.name}: not a photo2cartoon Generator (load it with load_generator)")
+    return model.model_config
 
 
 # Files `find_weights` looks for, best first: the released files, then any generator file.

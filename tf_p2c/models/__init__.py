@@ -1,15 +1,15 @@
 """Keras models of photo2cartoon.
 
 The network names and the warning import without Keras (the weight readers need only those);
-the builders load Keras on first access.
+the models and builders load Keras on first access.
 """
 
 import importlib
 
-_LAZY = {"build_discriminator": "discriminator", "build_generator": "generator"}
+_LAZY = {"Generator": "generator", "build_discriminator": "discriminator", "build_generator": "generator"}
 
-__all__ = ["GENERATORS", "DISCRIMINATORS", "UNTRAINED_WARNING", "build_discriminator", "build_generator",
-           "build_networks", "build_untrained_generator"]
+__all__ = ["GENERATORS", "DISCRIMINATORS", "UNTRAINED_WARNING", "Generator", "build_discriminator",
+           "build_generator", "build_networks", "build_untrained_generator"]
 
 # The six networks of a photo2cartoon checkpoint, by the original's names.
 GENERATORS = ("genA2B", "genB2A")

@@ -32,18 +32,8 @@ def _conv_in_relu(x, filters, kernel_size, name, stride=1):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator") -> keras.Model:
-    """Builds the generator as a functional Keras model.
-
-    Input: (B, img_size, img_size, 3) float32 RGB in [-1, 1]. Outputs: `image` (same shape, in
-    [-1, 1]), `cam_logit` (B, 2) and `heatmap` (B, img_size/4, img_size/4, 1). Layer names
-    follow the original's module names (e.g. `DownBlock1_conv` is `DownBlock1.1`), which is what
-    weight import maps by. Kernels and biases start as the original's do (`init_like_torch`).
-
-    Args:
-        config: architecture; `ngf`, `img_size` and `light` are used.
-        name: model name.
-    """
+def _generator_graph(config: ModelConfig):
+    """(inputs, [image, cam_logit, heatmap]) of the generator's functional graph."""
     ngf, size = config.ngf, config.img_size
     inputs = keras.Input((size, size, 3), name="input")
 
@@ -84,4 +74,57 @@ def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator"
 
     cam_logit = layers.Identity(name="cam_logit")(cam_logit)
     heatmap = layers.Identity(name="heatmap")(heatmap)
-    return init_like_torch(keras.Model(inputs, [image, cam_logit, heatmap], name=name))
+    return inputs, [image, cam_logit, heatmap]
+
+
+@keras.saving.register_keras_serializable(package="tf_p2c")
+class Generator(keras.Model):
+    """The photo2cartoon generator, a functional model that carries its `ModelConfig`.
+
+    Input: (B, img_size, img_size, 3) float32 RGB in [-1, 1]. Outputs: `image` (same shape, in
+    [-1, 1]), `cam_logit` (B, 2) and `heatmap` (B, img_size/4, img_size/4, 1). Layer names
+    follow the original's module names (e.g. `DownBlock1_conv` is `DownBlock1.1`), which is what
+    weight import maps by. Kernels and biases start as the original's do (`init_like_torch`).
+
+    The architecture is `model_config`; `get_config` holds it, so a `.keras` file reloads as a
+    `Generator` with the same config, and export metadata reads it from the model.
+
+    Args:
+        model_config: architecture; `ngf`, `img_size` and `light` are used.
+        name: model name (`genA2B`, `genB2A` in a photo2cartoon checkpoint).
+        **kwargs: `keras.Model` arguments (`trainable`, `dtype`).
+
+    Reference:
+        Kim et al., "U-GAT-IT", arXiv:1907.10830; minivision-ai/photo2cartoon `ResnetGenerator`.
+
+    Example:
+        >>> model = Generator(ModelConfig(ngf=8, img_size=64))
+        >>> image, cam_logit, heatmap = model(keras.ops.zeros((1, 64, 64, 3)))
+    """
+
+    def __init__(self, model_config: ModelConfig = ModelConfig(), name: str = "generator", **kwargs):
+        if not isinstance(model_config, ModelConfig):
+            raise ValueError(f"model_config must be a ModelConfig. Received: model_config={model_config!r}")
+        inputs, outputs = _generator_graph(model_config)
+        super().__init__(inputs, outputs, name=name, **kwargs)
+        self.model_config = model_config
+        init_like_torch(self)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "model_config": self.model_config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["model_config"] = ModelConfig.from_dict(config["model_config"])
+        return cls(**config)
+
+
+def build_generator(config: ModelConfig = ModelConfig(), name: str = "generator") -> Generator:
+    """The generator of `config` (a `Generator`), initialised as the original's.
+
+    Args:
+        config: architecture; `ngf`, `img_size` and `light` are used.
+        name: model name.
+    """
+    return Generator(config, name=name)
