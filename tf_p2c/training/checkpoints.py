@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 
 class CheckpointMismatchError(ValueError):
-    """Flags that contradict the run being resumed; the message is one line."""
+    """Flags that contradict the run being resumed, or a run without the config.json that says
+    what its checkpoints hold; the message is one line."""
 
 
 class UnreadableCheckpointError(ValueError):
@@ -139,12 +140,30 @@ def find_resume_checkpoint(directory: str) -> str | None:
     return prefix
 
 
-def load_run_config(run_dir: str):
+def load_run_config(run_dir: str) -> TrainConfig | None:
+    """The `TrainConfig` a run saved in `run_dir/config.json`; None for a run not yet started
+    (neither that file nor checkpoints).
+
+    The file is what says which architecture, data seed and batch size the checkpoints hold, so
+    checkpoints without it cannot be resumed or loaded safely.
+
+    Raises:
+        CheckpointMismatchError: `run_dir/checkpoints` holds checkpoints but config.json is
+            missing, or config.json does not read as a run's config.
+    """
     path = os.path.join(run_dir, CONFIG_NAME)
     if not os.path.exists(path):
+        held = checkpoint_prefixes(os.path.join(run_dir, "checkpoints"))
+        if held:
+            raise CheckpointMismatchError(
+                f"{path} is missing: it records the architecture, data seed and batch size that "
+                f"{os.path.basename(held[0])} was trained with; put it back or choose another --result_dir")
         return None
-    with open(path) as handle:
-        return TrainConfig.from_dict(json.load(handle))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return TrainConfig.from_dict(json.load(handle))
+    except (OSError, ValueError, TypeError, AttributeError) as error:  # bad JSON, wrong keys or types
+        raise CheckpointMismatchError(f"{path}: not a readable run config ({_first_line(error)})") from None
 
 
 def check_resume_config(saved: TrainConfig, requested: TrainConfig) -> None:
@@ -179,6 +198,8 @@ class TrainingCheckpoint:
         self.chief, self.max_to_keep = chief, max_to_keep
         self.seed = tf.Variable(int(seed), dtype=tf.int64, trainable=False, name="data_seed")
         objects = dict(trainer.networks)
+        if trainer.augment is not None:  # DiffAugment's draws continue on resume
+            objects["diff_augment_rng"] = trainer.augment.rng
         self.checkpoint = tf.train.Checkpoint(
             **objects, g_optimizer=trainer.g_optimizer, d_optimizer=trainer.d_optimizer,
             step=trainer.step, data_seed=self.seed)

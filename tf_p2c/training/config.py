@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from tf_p2c.config import ModelConfig, discriminator_fit_problem, get_preset
+from tf_p2c.training.diff_augment import parse_policy
 from tf_p2c.evaluation.inception import FEATURE_MODELS
 
 __all__ = ["MODEL_FIELDS_CHECKED_ON_RESUME", "LossWeights", "TrainConfig"]
@@ -50,6 +51,7 @@ class TrainConfig:
     lr: float = 1e-4  # --lr
     weight_decay: float = 1e-4  # --weight_decay: coupled L2 (PyTorch Adam semantics)
     seed: int = 0  # --seed: data order/augmentation and initial weights
+    diff_augment: str = ""  # --diff_augment: DiffAugment policy before every discriminator, e.g. "color,translation,cutout"
     gpu_ids: tuple | None = None  # --gpu_ids: None = default device, one id, or several (Mirrored)
     multi_worker: bool = False  # --multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG
     resume: bool = False  # --resume: continue from the run's latest checkpoint
@@ -73,6 +75,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1. Received: {name}={getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0. Received: lr={self.lr}")
+        parse_policy(self.diff_augment)
         self._check_evaluation()
         self._check_discriminators_fit()
 

@@ -15,6 +15,7 @@ import tensorflow as tf
 from tf_p2c import losses
 from tf_p2c.models import DISCRIMINATORS, GENERATORS, build_networks
 from tf_p2c.training.config import TrainConfig
+from tf_p2c.training.diff_augment import DiffAugment
 from tf_p2c.training.optim import make_optimizer
 
 __all__ = ["UGATIT"]
@@ -79,6 +80,8 @@ class UGATIT:
             self.d_optimizer.build(self.d_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+            # Made in the strategy's scope, so that each replica draws its own augmentations.
+            self.augment = DiffAugment(config.diff_augment, seed=config.seed) if config.diff_augment else None
         self._d_grads = self._maybe_jit(self._discriminator_gradients)
         self._g_grads = self._maybe_jit(self._generator_gradients)
         self._compiled_step = None
@@ -102,14 +105,21 @@ class UGATIT:
 
     # ------------------------------------------------------------------ forward passes and losses
 
+    def _judge(self, domain, scale, images, training):
+        """One discriminator's outputs for `images`, augmented first when DiffAugment is on
+        (independent draws for every call, reals and fakes alike)."""
+        if self.augment is not None:
+            images = tf.cast(self.augment(tf.cast(images, tf.float32)), images.dtype)
+        return self.networks[_dis_name(domain, scale)](images, training=training)
+
     def discriminator_losses(self, real_a, real_b, fake_a2b, fake_b2a, training=True):
         """D terms. Discriminators run in the original's order (GA, LA, GB, LB on reals, then on
         fakes), which fixes the sequence of spectral-norm power iterations."""
         real = {"A": real_a, "B": real_b}
         fake = {"A": fake_b2a, "B": fake_a2b}  # the fakes each domain's discriminators judge
         pairs = [(d, s) for d in DOMAINS for s in SCALES]
-        real_out = {(d, s): self.networks[_dis_name(d, s)](real[d], training=training) for d, s in pairs}
-        fake_out = {(d, s): self.networks[_dis_name(d, s)](fake[d], training=training) for d, s in pairs}
+        real_out = {(d, s): self._judge(d, s, real[d], training) for d, s in pairs}
+        fake_out = {(d, s): self._judge(d, s, fake[d], training) for d, s in pairs}
         terms = {}
         for d, s in pairs:
             for output, index in OUTPUTS.items():
@@ -132,7 +142,7 @@ class UGATIT:
 
         fake = {"A": fake_b2a, "B": fake_a2b}
         pairs = [(d, s) for d in DOMAINS for s in SCALES]
-        fake_out = {(d, s): self.networks[_dis_name(d, s)](fake[d], training=training) for d, s in pairs}
+        fake_out = {(d, s): self._judge(d, s, fake[d], training) for d, s in pairs}
         terms = {}
         for d, s in pairs:
             for output, index in OUTPUTS.items():
@@ -215,10 +225,13 @@ class UGATIT:
         report on this batch; the G terms are computed with the discriminators NOT updated (the
         step evaluates them after the D update). Discriminators run in training mode, so each
         call performs the spectral-norm power iterations the step would (two per discriminator,
-        in the step's order); their u / v vectors are restored afterwards, so nothing changes.
-        Runs on a single (non-distributed) batch.
+        in the step's order); their u / v vectors, and the DiffAugment generator's state, are
+        restored afterwards, so nothing changes. Runs on a single (non-distributed) batch.
         """
-        saved = [(v, tf.identity(v)) for d in DISCRIMINATORS for v in self.networks[d].non_trainable_variables]
+        state = [v for d in DISCRIMINATORS for v in self.networks[d].non_trainable_variables]
+        if self.augment is not None:
+            state.append(self.augment.rng.state)
+        saved = [(v, tf.identity(v)) for v in state]
         try:
             fake_a2b = self.networks["genA2B"](real_a, training=True)[0]
             fake_b2a = self.networks["genB2A"](real_b, training=True)[0]

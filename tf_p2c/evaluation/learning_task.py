@@ -1,0 +1,165 @@
+"""A translation task whose answer is known: photo crops -> the same crops through `cartoon_filter`.
+
+Domain A is crops of the sample portrait that ships with the package (`tf_p2c.assets.SAMPLE_PHOTO`),
+heavily augmented (random scale and position, flips, quarter turns, colour jitter) so that one
+photo gives a varied domain; domain B is *other* crops of it, independently drawn, passed through
+the filter. Training sees them unpaired, as it would see photos and cartoons. The held-out test
+crops come from a strip of the photo that no training crop touches (its right `TEST_STRIP`), so
+the scores are on pixels the networks never saw; their targets are `cartoon_filter(test crop)`.
+
+Training files are written at `img_size + RESIZE_MARGIN` pixels, so the training pipeline's
+resize is the identity and its random crop keeps the pixel scale of the test crops, which are
+written at `img_size`.
+
+`score_translation` reports, over the held-out crops, PSNR and SSIM of G(A) against filter(A)
+beside those of A itself against filter(A) (what a network that learned nothing but the identity
+would score), and KID of G(A) against the training cartoons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from tf_p2c.data.pipeline import RESIZE_MARGIN
+from tf_p2c.evaluation.cartoon_filter import cartoon_filter
+
+__all__ = ["TEST_STRIP", "LearningTask", "TranslationScores", "make_task", "score_translation", "ssim"]
+
+TEST_STRIP = 0.25  # right fraction of the photo kept for the held-out crops
+_MIN_CROP_FRACTION = 0.12  # crop sides drawn between these fractions of the training region's height
+_MAX_CROP_FRACTION = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class LearningTask:
+    """Where `make_task` wrote the task, and the held-out pairs in memory (uint8 NHWC)."""
+
+    data_root: str
+    dataset: str
+    test_photos: np.ndarray
+    test_targets: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationScores:
+    """Held-out figures of one generator; `*_identity` are A's own against filter(A)."""
+
+    psnr: float
+    ssim: float
+    psnr_identity: float
+    ssim_identity: float
+    kid: float
+
+    @property
+    def psnr_gain(self) -> float:
+        return self.psnr - self.psnr_identity
+
+    @property
+    def ssim_gain(self) -> float:
+        return self.ssim - self.ssim_identity
+
+
+def _photo() -> np.ndarray:
+    from tf_p2c import image_io
+    from tf_p2c.assets import SAMPLE_PHOTO
+
+    return image_io.read_image(SAMPLE_PHOTO)
+
+
+def _resize(image: np.ndarray, size: int) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _jitter(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Flip, quarter turn, and brightness / contrast / saturation / channel-gain jitter."""
+    if rng.random() < 0.5:
+        image = image[:, ::-1]
+    image = np.rot90(image, k=int(rng.integers(4)))
+    x = image.astype(np.float32)
+    grey = x.mean(axis=2, keepdims=True)
+    x = grey + (x - grey) * rng.uniform(0.6, 1.4)  # saturation
+    x = (x - 128.0) * rng.uniform(0.75, 1.25) + 128.0 + rng.uniform(-30, 30)  # contrast, brightness
+    x = x * rng.uniform(0.85, 1.15, size=3)  # colour cast
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
+
+
+def _random_crop(region: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    h, w = region.shape[:2]
+    side = int(rng.uniform(_MIN_CROP_FRACTION, _MAX_CROP_FRACTION) * min(h, w))
+    y, x = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
+    return _resize(region[y:y + side, x:x + side], size)
+
+
+def _write(folder: str, images) -> None:
+    from PIL import Image
+
+    os.makedirs(folder, exist_ok=True)
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(os.path.join(folder, f"{i:04d}.png"))
+
+
+def make_task(data_root: str, img_size: int, n_a: int, n_b: int, n_test: int, seed: int = 0,
+              dataset: str = "filter") -> LearningTask:
+    """Writes DATA_ROOT/DATASET/{trainA, trainB, testA, testB} and returns the held-out pairs.
+
+    testB holds filter(testA) (the targets), which the training loop only uses for its sample
+    grids; the scores compare against `test_targets` directly.
+    """
+    if min(n_a, n_b, n_test) < 1:
+        raise ValueError(f"n_a, n_b and n_test must be >= 1. Received: {n_a}, {n_b}, {n_test}")
+    photo = _photo()
+    split = int(photo.shape[1] * (1.0 - TEST_STRIP))
+    train_region, test_region = photo[:, :split], photo[:, split:]
+    rng = np.random.default_rng(seed)
+    train_side = img_size + RESIZE_MARGIN
+    trainA = [_jitter(_random_crop(train_region, train_side, rng), rng) for _ in range(n_a)]
+    trainB = [cartoon_filter(_jitter(_random_crop(train_region, train_side, rng), rng)) for _ in range(n_b)]
+    # Held-out crops: the same scale range, no colour jitter (a fixed, plain test set).
+    test_rng = np.random.default_rng(10_000 + seed)
+    test_photos = np.stack([_random_crop(test_region, img_size, test_rng) for _ in range(n_test)])
+    test_targets = np.stack([cartoon_filter(a) for a in test_photos])
+    root = os.path.join(data_root, dataset)
+    for name, images in (("trainA", trainA), ("trainB", trainB), ("testA", test_photos), ("testB", test_targets)):
+        _write(os.path.join(root, name), images)
+    return LearningTask(data_root, dataset, test_photos, test_targets)
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM of uint8 image batches (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5,
+    K1 0.01, K2 0.03, peak 255), computed on each RGB channel and averaged."""
+    import tensorflow as tf
+
+    return float(tf.reduce_mean(tf.image.ssim(tf.constant(a, tf.float32), tf.constant(b, tf.float32),
+                                              max_val=255.0, filter_size=11)))
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    from tf_p2c.export.parity import psnr_db
+    from tf_p2c.scaling import from_uint8
+
+    return psnr_db(from_uint8(a), from_uint8(b))
+
+
+def score_translation(generator, task: LearningTask, cartoons: np.ndarray, features) -> TranslationScores:
+    """Held-out figures of `generator` (a genA2B Keras model) on `task`.
+
+    Args:
+        generator: maps [-1, 1] NHWC to (image, cam_logit, heatmap).
+        task: from `make_task`.
+        cartoons: uint8 NHWC domain-B images, the reference set of KID.
+        features: a feature extractor of `tf_p2c.evaluation.inception` ([-1, 1] NHWC -> features).
+    """
+    from tf_p2c.evaluation.kid import kernel_inception_distance
+    from tf_p2c.scaling import from_uint8, to_uint8
+
+    outputs = to_uint8(generator(from_uint8(task.test_photos), training=False)[0])
+    kid, _ = kernel_inception_distance(features(from_uint8(outputs)), features(from_uint8(cartoons)))
+    return TranslationScores(
+        psnr=_psnr(outputs, task.test_targets), ssim=ssim(outputs, task.test_targets),
+        psnr_identity=_psnr(task.test_photos, task.test_targets),
+        ssim_identity=ssim(task.test_photos, task.test_targets), kid=float(kid))
