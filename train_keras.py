@@ -47,7 +47,8 @@ def parse_args(argv=None):
                    help="KID / FID of testA->B every N steps; the best generator goes to RUN/best (0 = off)")
     p.add_argument("--eval_images", type=int, default=None, help="at most this many test images scored (default 200)")
     p.add_argument("--eval_feature_model", default=None, help="inception (default) or tiny (smoke tests only)")
-    p.add_argument("--inception_weights", default=None, help="local InceptionV3 no-top .h5 for --eval_freq")
+    p.add_argument("--inception_weights", "--inception-weights", dest="inception_weights", default=None,
+                   help="local InceptionV3 no-top .h5 for --eval_freq")
     p.add_argument("--progress", action=BOOL, default=True)
     return p.parse_args(argv)
 

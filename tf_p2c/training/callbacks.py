@@ -135,6 +135,13 @@ class TensorBoardCallback(Callback):
                 _scalar(f"loss/{key}", value, step)
             _scalar("learning_rate", float(np.asarray(self.trainer.g_optimizer.learning_rate)), step)
 
+    def scalars(self, step, values: dict):
+        """Scalars logged by other callbacks (e.g. evaluation scores), flushed at once: they are rare."""
+        with self.writer.as_default(step=step):
+            for name, value in values.items():
+                _scalar(name, value, step)
+        self.writer.flush()
+
     def image(self, step, name, grid):
         with self.writer.as_default(step=step):
             _image(name, grid, step)

@@ -223,6 +223,13 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
         real_a, real_b = _fixed_samples(config)
         defaults = [SampleGridCallback(real_a, real_b, os.path.join(config.run_dir, "samples"),
                                        config.print_freq, tensorboard)]
+        if config.eval_freq:
+            from tf_p2c.training.model_selection import ModelSelectionError, build_model_selection
+
+            try:  # listed before TensorBoard's callback, whose on_train_end flushes after the final scores
+                defaults.append(build_model_selection(config, tensorboard))
+            except ModelSelectionError as error:
+                raise TrainingError(str(error)) from None
         if tensorboard is not None:
             defaults.append(tensorboard)
         if config.progress:
