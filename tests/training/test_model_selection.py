@@ -23,7 +23,7 @@ from tf_p2c.training import model_selection
 from tf_p2c.training.callbacks import Callback
 from tf_p2c.training.checkpoints import checkpoint_prefixes
 from tf_p2c.training.config import LossWeights, TrainConfig
-from tf_p2c.training.loop import TrainingError, train
+from tf_p2c.training.loop import train
 from tf_p2c.training.model_selection import ModelSelectionCallback, ModelSelectionError, build_model_selection
 from tf_p2c.training.trainer import UGATIT
 
