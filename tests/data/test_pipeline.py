@@ -207,3 +207,27 @@ def test_decode_rgb_matches_read_image(tmp_path):
         got = pipeline.decode_rgb(tf.io.read_file(str(tmp_path / name))).numpy().astype(int)
         ref = read_image(tmp_path / name).astype(int)
         assert got.shape == ref.shape and np.abs(got - ref).max() <= 1, name
+
+
+def _flat_folder(path, n=3):
+    path.mkdir()
+    for i in range(n):
+        Image.fromarray(np.full((48, 48, 3), 40 * i, np.uint8)).save(path / f"flat{i}.png")
+    return path
+
+
+def test_training_drops_flat_crops_and_keeps_the_rest(tmp_path, folders):
+    """A flat image zeroes every normalisation's variance and overflows the gradients."""
+    a = _flat_folder(tmp_path / "mixed")
+    Image.fromarray(_image(7)).save(a / "detail.png")
+    images = [x.numpy() for x in pipeline.make_image_dataset(a, IMG, seed=0, training=True).take(12)]
+    assert len(images) == 12 and min(float(x.std()) for x in images) >= pipeline.FLAT_STD
+    # Evaluation is one plain pass: nothing dropped.
+    assert len(list(pipeline.make_image_dataset(a, IMG, training=False))) == 4
+
+
+def test_only_flat_images_is_an_error_not_a_hang(tmp_path, folders, monkeypatch):
+    monkeypatch.setattr(pipeline, "MAX_CONSECUTIVE_FLAT", 7)
+    flat = _flat_folder(tmp_path / "flat")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="7 training crops in a row are flat"):
+        next(iter(make_unpaired_dataset(flat, folders[1], img_size=IMG, seed=0)))

@@ -23,8 +23,9 @@ hang at interpreter exit, which Python ops in live tf.data iterators can cause).
 pre-scan (`prescan_images`) drops files that are not images, empty, or in a format
 `tf.io.decode_image` cannot read, logging each once and counting it in `SkipLog`; a source
 with no usable file is an error naming it. A file that passes the scan but fails to decode
-(truncated data) is dropped by `ignore_errors`, logged by tf.data. EXIF orientation is not
-applied here (a warning counts such files): the preprocess job writes upright crops.
+(truncated data) is dropped by `ignore_errors`, logged by tf.data. Training drops crops of a
+single colour (`drop_flat_images`), which would drive the generators' gradients to overflow.
+EXIF orientation is not applied here (a warning counts such files): the preprocess job writes upright crops.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 Source = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]
 
 RESIZE_MARGIN = 30  # the original resizes to img_size + 30 before the random crop
+FLAT_STD = 1.0 / 127.5  # one grey level in [-1, 1]: training crops with less detail are dropped
+MAX_CONSECUTIVE_FLAT = 1000
 TFRECORD_SUFFIXES = (".tfrecord", ".tfrecords", ".tfrec")
 _TFRECORD_SHUFFLE_BUFFER = 256  # records are ~100 kB PNGs: bounded memory
 
@@ -319,7 +322,39 @@ def make_image_dataset(
     def transform(index, image):
         return augment(image, tf.stack([tf.constant(seed, tf.int64), index]), img_size, training)
 
-    return ds.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = ds.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return drop_flat_images(ds) if training else ds
+
+
+def drop_flat_images(ds: tf.data.Dataset) -> tf.data.Dataset:
+    """Drops images with less than one grey level of detail (standard deviation), failing after
+    `MAX_CONSECUTIVE_FLAT` of them in a row.
+
+    A flat image (a blank background crop, a black frame) makes every instance / layer norm of
+    the generators see zero variance, where each multiplies the gradient by 1 / sqrt(eps) (316):
+    through the ~40 normalisations of a generator the gradient overflows Adam's second moment
+    within a step and training turns to NaN. It carries no style either. A source made only of
+    flat images would make a filter spin forever on the repeated stream; the count of flat images
+    in a row turns that into an error naming the cause.
+    """
+
+    def count(consecutive, image):
+        flat = tf.math.reduce_std(image) < FLAT_STD
+        consecutive = tf.where(flat, consecutive + 1, tf.constant(0, tf.int64))
+        check = tf.debugging.assert_less(
+            consecutive, tf.constant(MAX_CONSECUTIVE_FLAT, tf.int64),
+            message=f"{MAX_CONSECUTIVE_FLAT} training crops in a row are flat (a single colour): "
+                    "a training folder holds no usable images")
+        with tf.control_dependencies([check]):
+            return consecutive, (tf.identity(image), flat)
+
+    def has_detail(image, flat):
+        return tf.logical_not(flat)
+
+    def image_only(image, flat):
+        return image
+
+    return ds.scan(tf.constant(0, tf.int64), count).filter(has_detail).map(image_only)
 
 
 def make_unpaired_dataset(

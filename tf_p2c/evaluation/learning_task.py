@@ -31,6 +31,7 @@ __all__ = ["TEST_STRIP", "LearningTask", "TranslationScores", "make_task", "scor
 TEST_STRIP = 0.25  # right fraction of the photo kept for the held-out crops
 _MIN_CROP_FRACTION = 0.12  # crop sides drawn between these fractions of the training region's height
 _MAX_CROP_FRACTION = 0.5
+_MIN_CROP_STD = 12.0  # grey levels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +90,15 @@ def _jitter(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _random_crop(region: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random square crop resized to `size`, drawn again while it is nearly plain (the
+    photo's black sky), which would teach nothing."""
     h, w = region.shape[:2]
-    side = int(rng.uniform(_MIN_CROP_FRACTION, _MAX_CROP_FRACTION) * min(h, w))
-    y, x = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
-    return _resize(region[y:y + side, x:x + side], size)
+    while True:
+        side = int(rng.uniform(_MIN_CROP_FRACTION, _MAX_CROP_FRACTION) * min(h, w))
+        y, x = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
+        crop = region[y:y + side, x:x + side]
+        if crop.std() >= _MIN_CROP_STD:
+            return _resize(crop, size)
 
 
 def _write(folder: str, images) -> None:

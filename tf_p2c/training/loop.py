@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -244,7 +245,11 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
     saved_step = start
     with StopRequest() as interrupt:
         while step < stop and not interrupt.requested:
-            real_a, real_b = next(iterator)
+            try:
+                real_a, real_b = next(iterator)
+            except tf.errors.InvalidArgumentError as error:  # the pipeline's checks, e.g. only flat images
+                reason = re.search(r"assertion failed: \[([^\]]*)\]", error.message)
+                raise TrainingError(f"training data: {reason.group(1) if reason else error.message.splitlines()[0]}") from None
             logs = {k: float(v) for k, v in trainer.train_step(real_a, real_b).items()}
             step += 1
             if not all(math.isfinite(v) for v in logs.values()):
