@@ -38,9 +38,10 @@ SLOW = (
     "tests/convert/test_parity.py", "tests/hostile/test_fuzz_readers.py::test_onnx_reader",
     "tests/hostile/test_weight_files.py", "tests/training/test_mixed_precision.py",
     "tests/evaluation/test_inception.py::test_weights_round_trip",
-    # training runs with evaluation (a stand-in step, but networks built, saved and reloaded)
+    # training runs with evaluation (networks built, saved and reloaded; one with the real step)
     "tests/training/test_model_selection.py::test_history", "tests/training/test_model_selection.py::test_best_",
     "tests/training/test_model_selection.py::test_curve", "tests/training/test_model_selection.py::test_missing_",
+    "tests/training/test_model_selection.py::test_cli_",
 )
 # xdist group by node-id prefix (`--dist loadgroup`): a group runs on one worker, in order.
 GROUPS = {

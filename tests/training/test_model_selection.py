@@ -1,8 +1,8 @@
 """Model selection during training: KID / FID every --eval_freq steps, best/ kept, history resumed.
 
-The runs replace the GAN step with a cheap one that moves genA2B's weights by seeded noise (an
-eager U-GAT-IT step takes ~15 s on two cores; tests/training/test_train_cli.py covers the real
-step): what is under test is what the loop and the callback do with a generator that changes.
+Most runs replace the GAN step with a cheap one that moves genA2B's weights by seeded noise (an
+eager U-GAT-IT step takes ~15 s on two cores): what is under test is what the loop and the
+callback do with a generator that changes. One run goes through train_keras.py with the real step.
 """
 
 import csv
@@ -330,3 +330,18 @@ def test_flags_reach_the_config(tmp_path):
     assert (config.eval_freq, config.eval_images, config.eval_feature_model, config.inception_weights) == (
         500, 64, "tiny", "w.h5")
     assert train_keras.build_config(train_keras.parse_args([])).eval_freq == 0
+
+
+def test_cli_run_with_the_real_step_scores_every_evaluation(data, tmp_path, capsys):
+    code = train_keras.main(["--preset", "smoke", "--ngf", "4", "--img_size", str(SIZE), "--n_dis", "5",
+                             "--data-root", data, "--dataset", "d", "--result_dir", str(tmp_path), "--iteration", "2",
+                             "--save_freq", "2", "--print_freq", "2", "--faceid_weight", "0", "--run_eagerly",
+                             "--no-progress", "--eval_freq", "1", "--eval_feature_model", "tiny"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err[-2000:]
+    run_dir = os.path.join(tmp_path, "d")
+    history = _read(os.path.join(run_dir, "eval", "history.json"))["history"]
+    assert [e["step"] for e in history] == [1, 2]
+    best = _read(os.path.join(run_dir, "best", "best.json"))
+    assert best["step"] == min(history, key=lambda e: e["kid"])["step"]
+    assert sum("model selection: step" in line for line in captured.err.splitlines()) == 2
