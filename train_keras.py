@@ -50,11 +50,17 @@ def parse_args(argv=None):
     p.add_argument("--inception_weights", "--inception-weights", dest="inception_weights", default=None,
                    help="local InceptionV3 no-top .h5 for --eval_freq")
     p.add_argument("--progress", action=BOOL, default=True)
+    p.add_argument("--diff_augment", default=None,
+                   help='DiffAugment before every discriminator: "color,translation,cutout" (any of them), or none')
+    p.add_argument("--recipe", default=None,
+                   help="few_shot: settings for a style from ~100 cartoons (DiffAugment, shorter schedule, "
+                        "checkpoint scoring); flags given explicitly win")
     return p.parse_args(argv)
 
 
 def build_config(args):
     from tf_p2c.training.config import LossWeights, TrainConfig
+    from tf_p2c.training.recipes import recipe_fields
 
     base = TrainConfig.from_preset(args.preset)
     model = {k: v for k, v in {"ngf": args.ngf, "img_size": args.img_size, "light": args.light, "ndf": args.ch,
@@ -65,7 +71,9 @@ def build_config(args):
                                      "cam": args.cam_weight, "faceid": args.faceid_weight}.items() if v is not None}
     top = {k: getattr(args, k) for k in ("iteration", "batch_size", "print_freq", "save_freq", "lr", "weight_decay",
                                          "seed", "keep_checkpoints", "decay_flag", "eval_freq", "eval_images",
-                                         "eval_feature_model", "inception_weights") if getattr(args, k) is not None}
+                                         "eval_feature_model", "inception_weights", "diff_augment")
+           if getattr(args, k) is not None}
+    top = {**recipe_fields(args.recipe), **top}
     gpu_ids = tuple(t for t in args.gpu_ids.split(",") if t.strip()) if args.gpu_ids else None
     return base.replace(model=base.model.replace(**model), loss_weights=LossWeights(**{**vars(base.loss_weights), **weights}),
                         dataset=args.dataset, data_root=args.data_root, result_dir=args.result_dir,

@@ -100,6 +100,21 @@ def test_faceid_model_flag_its_old_name_and_the_loss_weight_are_apart(tmp_path):
         assert config.faceid_model == "mfn.pth" and config.loss_weights.faceid == 2.5
 
 
+def test_recipe_fills_in_and_explicit_flags_win(tmp_path):
+    from tf_p2c.training.recipes import RECIPES
+
+    explicit = {"iteration", "save_freq", "print_freq"}  # given by FLAGS
+    few_shot = _config("data", tmp_path, "--recipe", "few_shot")
+    for field, value in RECIPES["few_shot"].items():
+        assert getattr(few_shot, field) == (getattr(_config("data", tmp_path), field) if field in explicit else value)
+    assert few_shot.diff_augment == "color,translation,cutout" and few_shot.iteration == 2
+    mine = _config("data", tmp_path, "--recipe", "few_shot", "--iteration", "77", "--diff_augment", "none")
+    assert mine.iteration == 77 and mine.diff_augment == "none"
+    assert mine.save_freq == few_shot.save_freq and mine.lr == few_shot.lr
+    with pytest.raises(ValueError, match="unknown recipe 'fewshot'"):
+        _config("data", tmp_path, "--recipe", "fewshot")
+
+
 def test_config_json_of_earlier_runs_reads_back(tmp_path):
     from tf_p2c.training.config import TrainConfig
 

@@ -6,8 +6,9 @@ A recipe fills in `TrainConfig` fields; any flag the user gives explicitly wins 
   released weights (`--pretrained_weights photo2cartoon_weights.pt`). DiffAugment on every
   discriminator input (colour, translation, cutout) keeps the discriminators from memorising the
   few cartoons (docs/learning.md has the measured effect); a shorter schedule, since a
-  pretrained start needs far fewer steps than the original's 200k from scratch; and checkpoints
-  scored on the test split as training goes, so that the best one, not the last, is kept.
+  pretrained start needs far fewer steps than the original's 200k from scratch; and frequent
+  checkpoints. Add `--eval_freq 1000 --inception_weights PATH` to keep the best checkpoint by
+  KID (the Inception weights cannot be fetched at run time, so the recipe cannot turn it on).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ RECIPES: dict[str, dict[str, Any]] = {
         "iteration": 20_000,
         "print_freq": 500,
         "save_freq": 1000,
-        "eval_freq": 1000,
     },
 }
 
