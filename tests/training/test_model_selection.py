@@ -118,7 +118,7 @@ def test_history_has_one_entry_per_evaluation_and_survives_resume(resumed_run):
     # The resumed run read the first two entries back instead of scoring them again.
     assert history["history"][:2] == resumed_run["after_first"]["history"]
     assert history["n_a"] == 5 and history["n_b"] == 4 and history["feature_model"] == "tiny"
-    assert history["test_a"].endswith(os.path.join("d", "testA"))
+    assert history["test_a"].endswith(os.path.join("d", "testA")) and history["split_b"] == "testB"
     with open(os.path.join(run_dir, "eval", "history.csv")) as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
@@ -187,7 +187,8 @@ def test_best_stays_until_beaten_and_the_last_step_is_scored(data, tmp_path, mon
 
 # ---- resume edge cases, on the callback alone ---------------------------------------------------
 
-SETTINGS = {"feature_model": "tiny", "img_size": SIZE, "test_a": "/a", "test_b": "/b", "n_a": 3, "n_b": 3}
+SETTINGS = {"feature_model": "tiny", "feature_weights_sha256": None, "img_size": SIZE, "split_a": "testA",
+            "split_b": "testB", "test_a": "/a", "test_b": "/b", "n_a": 3, "n_b": 3}
 
 
 class _Trainer:
@@ -202,16 +203,17 @@ def _callback(run_root, messages, **settings):
                                   {**SETTINGS, **settings}, log=messages.append)
 
 
-def _write_run(run_dir, steps, best_step, model_bytes=b"model", sha=None, settings=None):
+def _write_run(run_dir, steps, best_step, model_bytes=b"model", sha=None, settings=None, best_settings=None):
     os.makedirs(os.path.join(run_dir, "eval"), exist_ok=True)
     os.makedirs(os.path.join(run_dir, "best"), exist_ok=True)
-    history = [{"step": s, "kid": 1.0 / s, "kid_std": 0.0, "fid": 10.0 / s, "seconds": 0.1} for s in steps]
-    with open(os.path.join(run_dir, "eval", "history.json"), "w") as handle:
-        json.dump({**(settings or SETTINGS), "history": history}, handle)
+    history = [{"step": s, "kid": 1.0 / s, "kid_std": 0.0, "fid": 10.0 / s, "seconds": 0.1} for s in steps or []]
+    if steps is not None:
+        with open(os.path.join(run_dir, "eval", "history.json"), "w") as handle:
+            json.dump({**(settings or SETTINGS), "history": history}, handle)
     with open(os.path.join(run_dir, "best", "genA2B.keras"), "wb") as handle:
         handle.write(model_bytes)
     best = {"step": best_step, "kid": 1.0 / best_step, "kid_std": 0.0, "fid": 10.0 / best_step, "seconds": 0.1,
-            "sha256": sha or hashlib.sha256(model_bytes).hexdigest()}
+            "sha256": sha or hashlib.sha256(model_bytes).hexdigest(), **(best_settings or SETTINGS)}
     with open(os.path.join(run_dir, "best", "best.json"), "w") as handle:
         json.dump(best, handle)
 
@@ -225,34 +227,38 @@ def test_resume_drops_entries_after_the_resumed_step_and_keeps_best(tmp_path):
     assert any("dropped 2 evaluation(s) after step 3" in m for m in messages), messages
 
 
-def test_resume_recovers_a_best_written_just_before_a_kill(tmp_path):
-    messages = []
-    callback = _callback(tmp_path, messages)
-    _write_run(callback.config.run_dir, [1, 2], best_step=3)  # best/ of step 3 written, history not yet
+@pytest.mark.parametrize("steps", [[1, 2], None])
+def test_resume_recovers_a_best_written_just_before_a_kill(tmp_path, steps):
+    callback = _callback(tmp_path, [])
+    _write_run(callback.config.run_dir, steps, best_step=3)  # best/ of step 3 written, history not (yet)
     callback.on_train_begin(_Trainer(), 3)
-    assert [e["step"] for e in callback.history] == [1, 2, 3] and callback.best["step"] == 3
+    assert [e["step"] for e in callback.history] == [*(steps or []), 3] and callback.best["step"] == 3
     assert callback.history[-1]["kid"] == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("best_step, sha, expected", [
-    (5, None, "after the resumed step 3"),  # best/ from a step that runs again
-    (2, "0" * 64, "does not match"),  # best.json and genA2B.keras from different saves
+@pytest.mark.parametrize("best_step, sha, best_settings, expected", [
+    (5, None, None, "after the resumed step 3"),  # best/ from a step that runs again
+    (2, "0" * 64, None, "does not match"),  # best.json and genA2B.keras from different saves
+    (2, None, {**SETTINGS, "img_size": 64}, "other settings"),
 ])
-def test_resume_with_a_best_that_cannot_stand_replaces_it_next(tmp_path, best_step, sha, expected):
+def test_resume_with_a_best_that_cannot_stand_replaces_it_next(tmp_path, best_step, sha, best_settings, expected):
     messages = []
     callback = _callback(tmp_path, messages)
-    _write_run(callback.config.run_dir, [1, 2, 3], best_step=best_step, sha=sha)
+    _write_run(callback.config.run_dir, [1, 2, 3], best_step=best_step, sha=sha, best_settings=best_settings)
     callback.on_train_begin(_Trainer(), 3)
     assert callback.best is None and [e["step"] for e in callback.history] == [1, 2, 3]
     assert any(expected in m for m in messages), messages
 
 
-@pytest.mark.parametrize("problem", ["settings", "garbled", "oversized"])
+CHANGED = {"counts": {"n_b": 7}, "weights": {"feature_weights_sha256": "f" * 64}, "split": {"split_a": "trainA"}}
+
+
+@pytest.mark.parametrize("problem", [*CHANGED, "garbled", "oversized"])
 def test_resume_sets_aside_a_history_it_cannot_continue(tmp_path, problem):
     messages = []
     callback = _callback(tmp_path, messages)
     run_dir = callback.config.run_dir
-    _write_run(run_dir, [1, 2], best_step=2, settings={**SETTINGS, "n_b": 7} if problem == "settings" else None)
+    _write_run(run_dir, [1, 2], best_step=2, settings={**SETTINGS, **CHANGED.get(problem, {})})
     path = os.path.join(run_dir, "eval", "history.json")
     if problem == "garbled":
         with open(path, "wb") as handle:
@@ -264,8 +270,15 @@ def test_resume_sets_aside_a_history_it_cannot_continue(tmp_path, problem):
     assert callback.history == [] and callback.best is None
     assert os.path.exists(os.path.join(run_dir, "eval", "history.before-2.json")) and not os.path.exists(path)
     assert any("starting a new history" in m for m in messages), messages
-    if problem == "settings":
+    if problem == "counts":
         assert any("n_b 7 -> 3" in m for m in messages), messages
+
+
+def test_resume_after_moving_the_dataset_continues(tmp_path):
+    callback = _callback(tmp_path, [])
+    _write_run(callback.config.run_dir, [1, 2], best_step=2, settings={**SETTINGS, "test_a": "/mnt/old/d/testA"})
+    callback.on_train_begin(_Trainer(), 2)
+    assert [e["step"] for e in callback.history] == [1, 2] and callback.best["step"] == 2
 
 
 def test_kid_uses_one_draw_when_each_subset_is_a_whole_set(tmp_path):
@@ -282,7 +295,7 @@ def test_without_test_splits_the_training_images_are_scored_and_the_log_says_so(
     messages = []
     callback = build_model_selection(_config(root, tmp_path / "out"), log=messages.append)
     assert callback.settings["test_a"].endswith(os.path.join("d", "trainA"))
-    assert callback.settings["test_b"].endswith(os.path.join("d", "trainB"))
+    assert (callback.settings["split_a"], callback.settings["split_b"]) == ("trainA", "trainB")
     assert sum("scoring" in m and "trainA" in m for m in messages) == 1
 
 

@@ -15,7 +15,7 @@ The run folder gets:
     eval/history.csv    the same entries as a table
     eval/curve.svg      KID and FID against the step, the best step marked
     best/genA2B.keras   the generator of the best evaluation so far (as export/), with best/config.json
-    best/best.json      step, kid, kid_std, fid and the sha256 of best/genA2B.keras
+    best/best.json      step, kid, kid_std, fid, the sha256 of best/genA2B.keras and the settings
 
 and TensorBoard gets `eval/kid`, `eval/kid_std` and `eval/fid`. Every file is written atomically,
 best/ before the history, so a run killed in between resumes with a history that names the
@@ -23,7 +23,8 @@ generator best/ holds.
 
 On `--resume` the history is read back (entries after the resumed step are dropped: those steps
 run again) and best/ stays unless a later evaluation beats it. A history written with other
-settings (feature model, image size, folders, image counts) is not comparable: it is kept as
+settings (feature model or its weights file, image size, split, image counts) is not comparable
+(the folders' location is not compared: a dataset moved between machines continues): it is kept as
 `history.before-<step>.json`, and the new history starts empty.
 """
 
@@ -56,7 +57,7 @@ MAX_HISTORY_BYTES = 1 << 20  # a history of 10,000 evaluations is under 1 MB
 BATCH_SIZE = 16  # images per generator / feature extractor call
 KID_SEED = 0
 # What makes two histories comparable; a resume with any of these changed starts a new one.
-SETTINGS_KEYS = ("feature_model", "img_size", "test_a", "test_b", "n_a", "n_b")
+SETTINGS_KEYS = ("feature_model", "feature_weights_sha256", "img_size", "split_a", "split_b", "n_a", "n_b")
 CSV_COLUMNS = ("step", "kid", "kid_std", "fid", "seconds")
 
 
@@ -112,7 +113,10 @@ def build_model_selection(config, tensorboard=None, log: Callable[[str], None] |
     except (FileNotFoundError, ValueError) as error:
         raise ModelSelectionError(f"--eval_freq: {str(error).splitlines()[0]}") from None
     features_b = extract_features(extractor, images_b, BATCH_SIZE)
-    settings = {"feature_model": config.eval_feature_model, "img_size": config.model.img_size,
+    weights = config.inception_weights if config.eval_feature_model == "inception" else None
+    settings = {"feature_model": config.eval_feature_model,
+                "feature_weights_sha256": _sha256(weights) if weights else None, "img_size": config.model.img_size,
+                "split_a": os.path.basename(test_a), "split_b": os.path.basename(test_b),
                 "test_a": os.path.abspath(test_a), "test_b": os.path.abspath(test_b),
                 "n_a": len(images_a), "n_b": len(images_b)}
     return ModelSelectionCallback(config, images_a, features_b, extractor, settings, tensorboard=tensorboard, log=log)
@@ -194,15 +198,13 @@ class ModelSelectionCallback(Callback):
             saved = _read_json(path)
         except ValueError as error:
             self._set_aside(path, start_step, f"{path}: {error}")
-            saved = None
-        if saved is None:
             return [], None
-        changed = [k for k in SETTINGS_KEYS if saved.get(k) != self.settings[k]]
+        changed = [k for k in SETTINGS_KEYS if saved is not None and saved.get(k) != self.settings[k]]
         if changed:
             self._set_aside(path, start_step, "model selection settings changed ("
                             + ", ".join(f"{k} {saved.get(k)!r} -> {self.settings[k]!r}" for k in changed) + ")")
             return [], None
-        entries = [e for e in saved.get("history", []) if _valid_entry(e)]
+        entries = [e for e in (saved or {}).get("history", []) if _valid_entry(e)]
         kept = sorted((e for e in entries if e["step"] <= start_step), key=lambda e: e["step"])
         if len(kept) < len(entries):
             self.log(f"model selection: dropped {len(entries) - len(kept)} evaluation(s) after step {start_step}, "
@@ -229,6 +231,9 @@ class ModelSelectionCallback(Callback):
         model = os.path.join(self.best_dir, "genA2B.keras")
         if not _valid_entry(best) or not os.path.isfile(model) or best.get("sha256") != _sha256(model):
             self.log(f"model selection: {path} does not match {model}; the next evaluation replaces best/")
+            return None
+        if any(best.get(k) != self.settings[k] for k in SETTINGS_KEYS):
+            self.log(f"model selection: {path} was scored with other settings; the next evaluation replaces best/")
             return None
         if best["step"] > start_step:
             self.log(f"model selection: best/ is from step {best['step']}, after the resumed step {start_step}; "
@@ -279,8 +284,7 @@ class ModelSelectionCallback(Callback):
         from tf_p2c.training.loop import export_generator  # loop imports this module
 
         path = export_generator(self.trainer, self.best_dir)
-        self.best = {**entry, "sha256": _sha256(path), "feature_model": self.settings["feature_model"],
-                     "n_a": self.settings["n_a"], "n_b": self.settings["n_b"]}
+        self.best = {**entry, "sha256": _sha256(path), **{k: self.settings[k] for k in SETTINGS_KEYS}}
         write_bytes(os.path.join(self.best_dir, BEST_JSON), (json.dumps(self.best, indent=2) + "\n").encode())
 
     def _write_history(self) -> None:
@@ -296,5 +300,6 @@ class ModelSelectionCallback(Callback):
         svg = render_curves(steps, {"KID (lower is better)": [e["kid"] for e in self.history],
                                     "FID": [e["fid"] for e in self.history]},
                             best_step=self.best["step"] if self.best else None,
-                            title=f"{self.config.dataset}: testA→B, {self.settings['feature_model']} features")
+                            title=f"{self.config.dataset}: {self.settings['split_a']}→{self.settings['split_b']}, "
+                                  f"{self.settings['feature_model']} features")
         write_bytes(os.path.join(self.eval_dir, CURVE_SVG), svg.encode("utf-8"))
