@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,11 @@ from tf_p2c.export import parity
 from tf_p2c.export.errors import ExportError
 from tf_p2c.interrupt import deferred_sigint
 
-TFLITE_QUANT = {"fp32": None, "fp16": "fp16", "dynamic_int8": "dynamic_int8", "int8": "int8"}
+# Every TFLite file: its quantization (`tflite.QUANT_TYPES`) and whether it takes and gives uint8.
+TFLITE_VARIANTS = {"fp32": (None, False), "fp16": ("fp16", False), "dynamic_int8": ("dynamic_int8", False),
+                   "int8": ("int8", False), "uint8": (None, True)}
+# The float-input variants, all converted from one traced SavedModel.
+TFLITE_QUANT = {name: quant for name, (quant, uint8_io) in TFLITE_VARIANTS.items() if not uint8_io}
 FORMATS = ("fp32", "fp16", "dynamic_int8", "int8", "uint8", "savedmodel", "onnx")
 FILES = {
     **{name: f"photo2cartoon_{name}.tflite" for name in ("fp32", "fp16", "dynamic_int8", "int8", "uint8")},
@@ -81,6 +86,53 @@ class Thresholds:
             if not keras["psnr_db"] >= limit:
                 return f"{name}: PSNR vs Keras {keras['psnr_db']:.1f} dB < {limit:.1f} dB"
         return None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)  # holds arrays and a model: compared by identity
+class ExportPlan:
+    """What `export_all` converts and measures, settled before the first conversion.
+
+    Args:
+        model: the Keras generator.
+        source: its file's name (or "<keras model>"), for the report and metadata.
+        formats: subset of `FORMATS`.
+        thresholds: quality each format must reach.
+        eval_images: (N, S, S, 3) face crops in [-1, 1] that every format is measured on.
+        eval_source: where they come from, for the report.
+        keras_images: the Keras model's images for `eval_images`.
+        keras_run: the Keras model as a runner (for its latency).
+        calib_images: crops calibrating the full-int8 model (None: no calibration folder and no int8).
+        calib_source: where they come from.
+        reference: (runner, images) of the reference ONNX, or None for the ONNX written here.
+        reference_onnx: its path (None: the ONNX written here).
+        num_threads: threads for LiteRT and ONNX Runtime.
+        latency_repeats: timed runs per format.
+        optimize_onnx_transposes: see `onnx.convert_onnx`.
+        float_layers: generator layers whose convolutions stay float in the full-int8 model.
+        log: progress messages.
+    """
+
+    model: Any
+    source: str
+    formats: tuple[str, ...]
+    thresholds: Thresholds
+    eval_images: np.ndarray
+    eval_source: str
+    keras_images: np.ndarray
+    keras_run: Callable
+    calib_images: np.ndarray | None
+    calib_source: str | None
+    reference: tuple | None
+    reference_onnx: str | None
+    num_threads: int
+    latency_repeats: int
+    optimize_onnx_transposes: bool
+    float_layers: tuple[str, ...]
+    log: Callable[[str], None]
+
+    @property
+    def metadata_extra(self) -> dict:
+        return {"source_weights": self.source}
 
 
 def _load_model(weights, img_size):
@@ -302,10 +354,13 @@ def export_all(
     os.chmod(staging, dir_mode())  # it becomes the output folder: a plain mkdir's mode, not 0700
     scratch = tempfile.mkdtemp(prefix="p2c_export_")
     try:
-        report = _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
-                              calib_images, calib_source, keras_images, keras_run, reference,
-                              reference_onnx, num_threads, latency_repeats, optimize_onnx_transposes, float_layers,
-                              log)
+        plan = ExportPlan(
+            model=model, source=source, formats=tuple(formats), thresholds=thresholds,
+            eval_images=eval_images, eval_source=eval_source, keras_images=keras_images, keras_run=keras_run,
+            calib_images=calib_images, calib_source=calib_source, reference=reference, reference_onnx=reference_onnx,
+            num_threads=num_threads, latency_repeats=latency_repeats,
+            optimize_onnx_transposes=optimize_onnx_transposes, float_layers=float_layers, log=log)
+        report = _export_into(staging, scratch, plan)
         failures = [row["status"][len("FAIL "):] for row in report["formats"].values() if row["status"] != "ok"]
         if failures and enforce_thresholds:
             raise ExportError("export failed its quality thresholds: " + "; ".join(failures))
@@ -323,16 +378,37 @@ def export_all(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _export_into(staging, scratch, model, source, formats, thresholds, eval_images, eval_source,
-                 calib_images, calib_source, keras_images, keras_run, reference, reference_onnx,
-                 num_threads, latency_repeats, optimize_onnx_transposes, float_layers, log):
+def _write_tflite(plan: ExportPlan, name: str, path: str, saved_model: str | None) -> tuple[bytes, dict]:
+    """Converts TFLite variant `name` (`TFLITE_VARIANTS`), writes it to `path` with its metadata
+    embedded; returns (flatbuffer, metadata). Float-input variants convert from `saved_model`."""
+    from tf_p2c.export import tflite
+
+    quant, uint8_io = TFLITE_VARIANTS[name]
+    plan.log(f"converting {name} ...")
+    meta = tflite.model_metadata(plan.model, quant, uint8_io=uint8_io, extra=plan.metadata_extra)
+    if quant == "int8":
+        meta["calibration"] = plan.calib_source
+        # Selective quantization: what stays float inside the int8 model.
+        meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(plan.float_layers)}
+    flatbuffer = tflite.convert_tflite(plan.model, quant, plan.calib_images, uint8_io=uint8_io,
+                                       float_layers=plan.float_layers, metadata=meta,
+                                       saved_model_dir=None if uint8_io else saved_model)
+    with open(path, "wb") as handle:
+        handle.write(flatbuffer)
+    return flatbuffer, meta
+
+
+def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
+    """Writes every format of `plan` into `staging` (intermediate files into `scratch`), measures
+    each, and writes the report, metadata and contact sheet there; returns the report."""
     from tf_p2c.export import tflite
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
     from tf_p2c.layers.lowering import tflite_lowering
 
+    model, formats, eval_images, keras_images, log = (plan.model, plan.formats, plan.eval_images,
+                                                      plan.keras_images, plan.log)
     size = model.input_shape[1]
-    extra = {"source_weights": source}
     outputs, rows, metadata_files = {}, {}, {}
 
     def path(name):
@@ -343,7 +419,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         outputs[name] = images
         rows[name] = {"file": FILES[name], "size_bytes": _dir_size(file_path),
                       "vs_keras": parity.compare(images, keras_images),
-                      "latency_ms": parity.median_latency_ms(run, eval_images[0], latency_repeats)}
+                      "latency_ms": parity.median_latency_ms(run, eval_images[0], plan.latency_repeats)}
         if name == "uint8":
             lsb = np.abs(scaling.to_uint8(images).astype(int) - scaling.to_uint8(keras_images).astype(int))
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
@@ -352,8 +428,8 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
     # The SavedModel is also the conversion source of every float-input TFLite variant, so it
     # is traced with the TFLite-friendly ops (same values, see `tf_p2c.layers.lowering`).
     saved_model = path("savedmodel") if "savedmodel" in formats else os.path.join(scratch, "saved_model")
-    tflite_names = [n for n in TFLITE_QUANT if n in formats]
-    if "savedmodel" in formats or tflite_names:
+    tflite_names = [n for n in TFLITE_VARIANTS if n in formats]
+    if "savedmodel" in formats or any(n in TFLITE_QUANT for n in tflite_names):
         log("tracing the SavedModel ...")
         with tflite_lowering():
             export_savedmodel(model, saved_model)
@@ -361,63 +437,46 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
         record("savedmodel", _batch_runner(load_savedmodel_runner(saved_model)), saved_model)
 
     for name in tflite_names:
-        quant = TFLITE_QUANT[name]
-        log(f"converting {name} ...")
-        meta = tflite.model_metadata(model, quant, extra=extra)
-        if quant == "int8":
-            meta["calibration"] = calib_source
-            # Selective quantization: what stays float inside the int8 model.
-            meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(float_layers)}
-        flatbuffer = tflite.convert_tflite(model, quant, calib_images, float_layers=float_layers, metadata=meta,
-                                           saved_model_dir=saved_model)
-        with open(path(name), "wb") as handle:
-            handle.write(flatbuffer)
+        flatbuffer, meta = _write_tflite(plan, name, path(name), saved_model)
         metadata_files[FILES[name]] = meta
-        record(name, runtimes.LiteRTRunner(flatbuffer, num_threads), path(name))
+        record(name, runtimes.LiteRTRunner(flatbuffer, plan.num_threads), path(name))
         if "float_in_int8" in meta:
             rows[name]["float_in_int8"] = meta["float_in_int8"]
 
-    if "uint8" in formats:
-        log("converting uint8 ...")
-        meta = tflite.model_metadata(model, None, uint8_io=True, extra=extra)
-        flatbuffer = tflite.convert_tflite(model, None, uint8_io=True, metadata=meta)
-        with open(path("uint8"), "wb") as handle:
-            handle.write(flatbuffer)
-        metadata_files[FILES["uint8"]] = meta
-        record("uint8", runtimes.LiteRTRunner(flatbuffer, num_threads), path("uint8"))
-
+    reference = plan.reference
     onnx_path = path("onnx") if "onnx" in formats else None
     if "onnx" in formats or reference is None:
         log("converting ONNX (NCHW) ...")
         onnx_path = export_onnx(model, onnx_path or os.path.join(scratch, "photo2cartoon.onnx"),
-                                optimize_transposes=optimize_onnx_transposes)
+                                optimize_transposes=plan.optimize_onnx_transposes)
     if "onnx" in formats:
-        record("onnx", runtimes.OnnxRunner(onnx_path, num_threads), onnx_path)
+        record("onnx", runtimes.OnnxRunner(onnx_path, plan.num_threads), onnx_path)
         metadata_files[FILES["onnx"]] = {"layout": "NCHW", "input": {"name": "input", "shape": [1, 3, size, size]},
                                          "outputs": ["output", "cam_logit", "heatmap"]}
     if reference is None:
-        reference = runtimes.OnnxRunner(onnx_path, num_threads), None
-        reference = (reference[0], reference[0](eval_images))
+        own = runtimes.OnnxRunner(onnx_path, plan.num_threads)
+        reference = (own, own(eval_images))
     ref_run, ref_images = reference
-    ref_latency = parity.median_latency_ms(ref_run, eval_images[0], latency_repeats)
-    keras_latency = parity.median_latency_ms(keras_run, eval_images[0], latency_repeats)
+    ref_latency = parity.median_latency_ms(ref_run, eval_images[0], plan.latency_repeats)
+    keras_latency = parity.median_latency_ms(plan.keras_run, eval_images[0], plan.latency_repeats)
 
     for name, row in rows.items():
         row["vs_reference"] = parity.compare(outputs[name], ref_images)
         row["latency_vs_reference"] = row["latency_ms"] / ref_latency
-        failure = thresholds.check(name, row)
+        failure = plan.thresholds.check(name, row)
         row["status"] = "ok" if failure is None else f"FAIL {failure}"
 
     report = {
-        "model": {"source": source, **tflite.model_metadata(model, None)["model"]},
-        "evaluation_images": eval_source,
-        "calibration_images": calib_source,
-        "reference": {"source": os.fspath(reference_onnx) if reference_onnx else "ONNX export of the same weights",
+        "model": {"source": plan.source, **tflite.model_metadata(model, None)["model"]},
+        "evaluation_images": plan.eval_source,
+        "calibration_images": plan.calib_source,
+        "reference": {"source": os.fspath(plan.reference_onnx) if plan.reference_onnx
+                      else "ONNX export of the same weights",
                       "vs_keras": parity.compare(ref_images, keras_images), "latency_ms": ref_latency},
         "keras_latency_ms": keras_latency,
-        "num_threads": num_threads,
+        "num_threads": plan.num_threads,
         "metrics_scale": "images in [-1, 1]; psnr_db with peak-to-peak 2 (= PSNR of the [0, 255] images)",
-        "thresholds": dataclasses.asdict(thresholds),
+        "thresholds": dataclasses.asdict(plan.thresholds),
         "formats": {name: rows[name] for name in FORMATS if name in rows},
         "failures": [row["status"][len("FAIL "):] for row in rows.values() if row["status"] != "ok"],
     }
@@ -425,7 +484,7 @@ def _export_into(staging, scratch, model, source, formats, thresholds, eval_imag
     with open(os.path.join(staging, REPORT_FILE), "w") as handle:
         json.dump(report, handle, indent=2)
     with open(os.path.join(staging, METADATA_FILE), "w") as handle:
-        json.dump({"contract": tflite.model_metadata(model, None, extra=extra), "files": metadata_files},
+        json.dump({"contract": tflite.model_metadata(model, None, extra=plan.metadata_extra), "files": metadata_files},
                   handle, indent=2, sort_keys=True)
     _contact_sheet(os.path.join(staging, CONTACT_SHEET), eval_images,
                    {"keras": keras_images, "reference": ref_images, **outputs})
