@@ -20,7 +20,7 @@ import zipfile
 
 import numpy as np
 
-from tf_p2c.config import ModelConfig
+from tf_p2c.config import ModelConfig, check_img_size
 from tf_p2c.convert.state_dict import WeightsError, assign_state_dict, model_state_dict
 
 from tf_p2c.models import DISCRIMINATORS, GENERATORS
@@ -204,6 +204,8 @@ def load_generator(path, direction: str = "A2B", config: ModelConfig | None = No
         A `tf_p2c.models.Generator`; its `model_config` is the architecture loaded.
     """
     network = generator_name(direction)
+    if img_size is not None:
+        check_img_size(img_size)  # the one rule, also where the file's own size is used (.keras)
     kind = file_kind(path)
     if kind == "torch":
         states = read_state_dicts(path)

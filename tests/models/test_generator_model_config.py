@@ -147,3 +147,10 @@ def test_fact_reloaded_generator_keeps_the_originals_layout(tmp_path):
     written = original_state_dict(load_generator(tmp_path / "g.keras"))
     assert [(k, v.shape) for k, v in written.items()] == [
         (k, s) for k, s, _ in original_keys("photo2cartoon_weights.pt", "genA2B")]
+
+
+def test_one_img_size_rule_for_every_file_kind(tiny_file):
+    # Checked before the file is read, so a .keras file (which keeps its own size) is no exception.
+    for path in (TINY_PT, TINY_ONNX, tiny_file):
+        with pytest.raises(ValueError, match="multiple of 16 and at least 32. Received: img_size=40"):
+            load_generator(path, img_size=40)
