@@ -52,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--progress", action=BOOL, default=True)
     p.add_argument("--diff_augment", default=None,
                    help='DiffAugment before every discriminator: "color,translation,cutout" (any of them), or none')
+    p.add_argument("--clip_grad_norm", type=float, default=None,
+                   help="rescale gradients whose global norm exceeds this (off by default, as the original)")
     p.add_argument("--recipe", default=None,
                    help="few_shot: settings for a style from ~100 cartoons (DiffAugment, shorter schedule, "
                         "checkpoint scoring); flags given explicitly win")
@@ -71,7 +73,8 @@ def build_config(args):
                                      "cam": args.cam_weight, "faceid": args.faceid_weight}.items() if v is not None}
     top = {k: getattr(args, k) for k in ("iteration", "batch_size", "print_freq", "save_freq", "lr", "weight_decay",
                                          "seed", "keep_checkpoints", "decay_flag", "eval_freq", "eval_images",
-                                         "eval_feature_model", "inception_weights", "diff_augment")
+                                         "eval_feature_model", "inception_weights", "diff_augment",
+                                         "clip_grad_norm")
            if getattr(args, k) is not None}
     top = {**recipe_fields(args.recipe), **top}
     gpu_ids = tuple(t for t in args.gpu_ids.split(",") if t.strip()) if args.gpu_ids else None

@@ -51,6 +51,7 @@ class TrainConfig:
     lr: float = 1e-4  # --lr
     weight_decay: float = 1e-4  # --weight_decay: coupled L2 (PyTorch Adam semantics)
     seed: int = 0  # --seed: data order/augmentation and initial weights
+    clip_grad_norm: float | None = None  # --clip_grad_norm: cap on each network set's global gradient norm (None = off, as the original)
     diff_augment: str = ""  # --diff_augment: DiffAugment policy before every discriminator, e.g. "color,translation,cutout"
     gpu_ids: tuple | None = None  # --gpu_ids: None = default device, one id, or several (Mirrored)
     multi_worker: bool = False  # --multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG
@@ -76,6 +77,8 @@ class TrainConfig:
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0. Received: lr={self.lr}")
         parse_policy(self.diff_augment)
+        if self.clip_grad_norm is not None and self.clip_grad_norm <= 0:
+            raise ValueError(f"clip_grad_norm must be > 0 (or unset). Received: clip_grad_norm={self.clip_grad_norm}")
         self._check_evaluation()
         self._check_discriminators_fit()
 

@@ -278,8 +278,11 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
             export_path = export_generator(trainer, os.path.join(config.run_dir, "export")) if chief else None
             for callback in callbacks:
                 callback.on_train_end(step)
+            skipped_updates = int(trainer.skipped_updates.numpy())
+            if skipped_updates:
+                log.warning("%d network updates had non-finite gradients and were applied as zero", skipped_updates)
             summary = {"step": step, "start_step": start, "checkpoint": checkpoint.latest, "export": export_path,
-                       "skipped_images": skip_log.count, "losses": logs}
+                       "skipped_images": skip_log.count, "skipped_updates": skipped_updates, "losses": logs}
             if chief:
                 _write_atomic(os.path.join(config.run_dir, "summary.json"), json.dumps(summary, indent=2))
     return summary

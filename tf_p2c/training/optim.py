@@ -103,7 +103,9 @@ class CoupledL2Adam(keras.optimizers.Adam):
         return config
 
 
-def make_optimizer(lr: float, total_steps: int, decay: bool, l2: float = 1e-4, name: str = "optimizer"):
-    """The original's Adam(lr, betas=(0.5, 0.999), eps=1e-8, weight_decay=l2) with its LR decay."""
+def make_optimizer(lr: float, total_steps: int, decay: bool, l2: float = 1e-4, name: str = "optimizer",
+                   clip_norm: float | None = None):
+    """The original's Adam(lr, betas=(0.5, 0.999), eps=1e-8, weight_decay=l2) with its LR decay;
+    `clip_norm` rescales gradients whose global norm exceeds it (the original has no clipping)."""
     return CoupledL2Adam(LinearDecay(lr, total_steps, decay), beta_1=0.5, beta_2=0.999,
-                         epsilon=1e-8, l2=l2, name=name)
+                         epsilon=1e-8, l2=l2, name=name, global_clipnorm=clip_norm)

@@ -80,6 +80,8 @@ class UGATIT:
             self.d_optimizer.build(self.d_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+            self.skipped_updates = tf.Variable(0, dtype=tf.int64, trainable=False, name="skipped_updates",
+                                               aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             # Made in the strategy's scope, so that each replica draws its own augmentations.
             self.augment = DiffAugment(config.diff_augment, seed=config.seed) if config.diff_augment else None
         self._d_grads = self._maybe_jit(self._discriminator_gradients)
@@ -90,7 +92,8 @@ class UGATIT:
 
     def _optimizer(self, name):
         c = self.config
-        optimizer = make_optimizer(c.lr, c.iteration, c.decay_flag, c.weight_decay, name=name)
+        optimizer = make_optimizer(c.lr, c.iteration, c.decay_flag, c.weight_decay, name=name,
+                                   clip_norm=c.clip_grad_norm)
         if c.mixed_precision:
             import keras
 
@@ -195,13 +198,29 @@ class UGATIT:
             loss = self._scaled(terms["G_loss"], self.g_optimizer)
         return terms, tape.gradient(loss, self.g_variables)
 
+    def _finite_or_zero(self, grads):
+        """`grads`, or zeros (and a count in `skipped_updates`) when their global norm is not finite.
+
+        A feature map of zero variance (a dead channel, a flat 2x2 level at the bottom of an
+        hourglass) makes its normalisation multiply the gradient by 1 / sqrt(eps) = 316; a chain of
+        them gives gradients of 1e20 and more, whose squared norm overflows, and one such update
+        turns every weight into NaN (the original does the same). Zeroing the set keeps the
+        update (and Adam's step count) going with no gradient, instead. Under mixed precision the
+        loss-scale optimizer already skips non-finite updates.
+        """
+        if self.config.mixed_precision:
+            return grads
+        finite = tf.math.is_finite(tf.linalg.global_norm(grads))
+        self.skipped_updates.assign_add(tf.cast(tf.logical_not(finite), tf.int64))
+        return [tf.where(finite, g, tf.zeros_like(g)) for g in grads]
+
     def replica_step(self, real_a, real_b):
         """One D update then one G update on this replica's share of the batch."""
         d_terms, d_grads = self._d_grads(real_a, real_b)
-        self.d_optimizer.apply(d_grads, self.d_variables)
+        self.d_optimizer.apply(self._finite_or_zero(d_grads), self.d_variables)
         # Generator losses see the updated discriminators, as in the original.
         g_terms, g_grads = self._g_grads(real_a, real_b)
-        self.g_optimizer.apply(g_grads, self.g_variables)  # then ClipTo01 on rho / w
+        self.g_optimizer.apply(self._finite_or_zero(g_grads), self.g_variables)  # then ClipTo01 on rho / w
         self.step.assign_add(1)
         return {**d_terms, **g_terms}
 
