@@ -38,6 +38,10 @@ SLOW = (
     "tests/convert/test_parity.py", "tests/hostile/test_fuzz_readers.py::test_onnx_reader",
     "tests/hostile/test_weight_files.py", "tests/training/test_mixed_precision.py",
     "tests/evaluation/test_inception.py::test_weights_round_trip",
+    "tests/models/test_generator_model_config.py::test_keras_file",
+    "tests/models/test_generator_model_config.py::test_original_files",
+    "tests/models/test_generator_model_config.py::test_fact_",
+    "tests/export/test_export_plan.py::test_uint8_file_of_the_shared_export",  # needs the session's export
     # training runs with evaluation (networks built, saved and reloaded; one with the real step)
     "tests/training/test_model_selection.py::test_history", "tests/training/test_model_selection.py::test_best_",
     "tests/training/test_model_selection.py::test_curve", "tests/training/test_model_selection.py::test_missing_",

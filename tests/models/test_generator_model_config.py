@@ -94,7 +94,7 @@ def test_keras_file_reloads_as_a_generator_with_its_config(rng, tiny, tiny_file)
         np.testing.assert_array_equal(to_np(a), to_np(b))
 
 
-def test_light_keras_file_loads_at_its_own_img_size(tiny_file):
+def test_keras_file_of_a_light_generator_loads_at_its_own_img_size(tiny_file):
     # A light generator can run at any size; a .keras file's is the one it was saved with,
     # whatever size a requested config names.
     loaded = load_generator(tiny_file, config=ModelConfig(ngf=4, img_size=256))
