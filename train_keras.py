@@ -8,6 +8,7 @@ See docs/training.md.
 """
 
 import argparse
+import logging
 import os
 import sys
 
@@ -105,6 +106,15 @@ def _run(args):
         print(f"train_keras.py: error: {error}", file=sys.stderr)
         return 2
     from tf_p2c.training.loop import TrainingError, TrainingInterrupted, train
+
+    # The package's own notes (which networks came from --pretrained_weights, skipped images and
+    # updates) go to stderr, one line each.
+    package_log = logging.getLogger("tf_p2c")
+    if not package_log.handlers:  # main() may run more than once in a process (tests)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("train_keras.py: %(message)s"))
+        package_log.addHandler(handler)
+        package_log.setLevel(logging.INFO)
 
     try:
         summary = train(config)

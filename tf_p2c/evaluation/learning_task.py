@@ -8,8 +8,8 @@ crops come from a strip of the photo that no training crop touches (its right `T
 the scores are on pixels the networks never saw; their targets are `cartoon_filter(test crop)`.
 
 Training files are written at `img_size + RESIZE_MARGIN` pixels, so the training pipeline's
-resize is the identity and its random crop keeps the pixel scale of the test crops, which are
-written at `img_size`.
+resize is the identity and its random crop keeps their pixel scale; the test crops are the
+centre `img_size` squares of crops drawn and filtered the same way, so they share it too.
 
 `score_translation` reports, over the held-out crops, PSNR and SSIM of G(A) against filter(A)
 beside those of A itself against filter(A) (what a network that learned nothing but the identity
@@ -26,9 +26,14 @@ import numpy as np
 from tf_p2c.data.pipeline import RESIZE_MARGIN
 from tf_p2c.evaluation.cartoon_filter import cartoon_filter
 
-__all__ = ["TEST_STRIP", "LearningTask", "TranslationScores", "make_task", "score_translation", "ssim"]
+__all__ = ["LEARNING_MODEL", "TEST_STRIP", "LearningCurve", "LearningTask", "TranslationScores", "load_task", "make_task", "score_translation", "ssim",
+           "training_cartoons"]
 
 TEST_STRIP = 0.25  # right fraction of the photo kept for the held-out crops
+# The smallest model that trains on two CPU cores in minutes: 32 px, 8 base channels, light
+# generator (pooled style MLP, so its weights also run at other sizes), discriminators as deep as
+# 32 px allows. `tf_p2c.config.ModelConfig(**LEARNING_MODEL)`.
+LEARNING_MODEL = {"ngf": 8, "ndf": 8, "img_size": 32, "light": True, "n_layers_global": 5, "n_layers_local": 3}
 _MIN_CROP_FRACTION = 0.12  # crop sides drawn between these fractions of the training region's height
 _MAX_CROP_FRACTION = 0.5
 _MIN_CROP_STD = 12.0  # grey levels
@@ -125,14 +130,36 @@ def make_task(data_root: str, img_size: int, n_a: int, n_b: int, n_test: int, se
     train_side = img_size + RESIZE_MARGIN
     trainA = [_jitter(_random_crop(train_region, train_side, rng), rng) for _ in range(n_a)]
     trainB = [cartoon_filter(_jitter(_random_crop(train_region, train_side, rng), rng)) for _ in range(n_b)]
-    # Held-out crops: the same scale range, no colour jitter (a fixed, plain test set).
+    # Held-out crops: drawn and filtered as the training ones (no colour jitter: a fixed, plain test
+    # set), then their centre img_size square, which is what a training crop sees at that zoom.
     test_rng = np.random.default_rng(10_000 + seed)
-    test_photos = np.stack([_random_crop(test_region, img_size, test_rng) for _ in range(n_test)])
-    test_targets = np.stack([cartoon_filter(a) for a in test_photos])
+    drawn = [_random_crop(test_region, train_side, test_rng) for _ in range(n_test)]
+    centre = slice(RESIZE_MARGIN // 2, RESIZE_MARGIN // 2 + img_size)
+    test_photos = np.stack([a[centre, centre] for a in drawn])
+    test_targets = np.stack([cartoon_filter(a)[centre, centre] for a in drawn])
     root = os.path.join(data_root, dataset)
     for name, images in (("trainA", trainA), ("trainB", trainB), ("testA", test_photos), ("testB", test_targets)):
         _write(os.path.join(root, name), images)
     return LearningTask(data_root, dataset, test_photos, test_targets)
+
+
+def _read_folder(folder: str) -> np.ndarray:
+    from tf_p2c import image_io
+
+    return np.stack([image_io.read_image(os.path.join(folder, name), min_side=1)
+                     for name in image_io.list_images(folder)])
+
+
+def load_task(data_root: str, dataset: str = "filter") -> LearningTask:
+    """The task `make_task` wrote, read back (testA holds the photos, testB their targets)."""
+    root = os.path.join(data_root, dataset)
+    return LearningTask(data_root, dataset, _read_folder(os.path.join(root, "testA")),
+                        _read_folder(os.path.join(root, "testB")))
+
+
+def training_cartoons(task: LearningTask, img_size: int) -> np.ndarray:
+    """The task's training cartoons (trainB), their top-left `img_size` squares: KID's reference set."""
+    return _read_folder(os.path.join(task.data_root, task.dataset, "trainB"))[:, :img_size, :img_size]
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -169,3 +196,48 @@ def score_translation(generator, task: LearningTask, cartoons: np.ndarray, featu
         psnr=_psnr(outputs, task.test_targets), ssim=ssim(outputs, task.test_targets),
         psnr_identity=_psnr(task.test_photos, task.test_targets),
         ssim_identity=ssim(task.test_photos, task.test_targets), kid=float(kid))
+
+
+class LearningCurve:
+    """A training callback (`tf_p2c.training.callbacks.Callback` protocol) that scores genA2B on
+    the task's held-out crops at step 0 (the untrained network) and every `every` steps, and at
+    the last step.
+
+    `rows` holds one dict per scored step: the `TranslationScores` fields, `psnr_gain` /
+    `ssim_gain` (vs the identity) and `*_since_start` (vs step 0). `outputs` holds G(A) of the
+    first `keep_outputs` crops at each of those steps (uint8 NHWC).
+    """
+
+    def __init__(self, task: LearningTask, cartoons: np.ndarray, every: int, keep_outputs: int = 8):
+        from tf_p2c.evaluation.inception import TinyFeatures
+
+        self.task, self.cartoons, self.every, self.keep_outputs = task, cartoons, every, keep_outputs
+        self.features = TinyFeatures()
+        self.rows, self.outputs = [], []
+        self.trainer = None
+
+    def on_train_begin(self, trainer, start_step):
+        self.trainer = trainer
+        self.score(start_step)
+
+    def on_step_end(self, step, logs):
+        if step % self.every == 0:
+            self.score(step)
+
+    def on_train_end(self, step):
+        if self.rows[-1]["step"] != step:
+            self.score(step)
+
+    def score(self, step: int) -> dict:
+        from tf_p2c.scaling import from_uint8, to_uint8
+
+        generator = self.trainer.networks["genA2B"]
+        scores = score_translation(generator, self.task, self.cartoons, self.features)
+        start = self.rows[0] if self.rows else dataclasses.asdict(scores)
+        row = {"step": step, **dataclasses.asdict(scores), "psnr_gain": scores.psnr_gain,
+               "ssim_gain": scores.ssim_gain, "psnr_since_start": scores.psnr - start["psnr"],
+               "ssim_since_start": scores.ssim - start["ssim"], "kid_since_start": scores.kid - start["kid"]}
+        self.rows.append(row)
+        crops = from_uint8(self.task.test_photos[:self.keep_outputs])
+        self.outputs.append(to_uint8(generator(crops, training=False)[0]))
+        return row

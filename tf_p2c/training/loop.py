@@ -206,7 +206,9 @@ def train(config: TrainConfig, callbacks=None, face_id=None, max_steps: int | No
     start = checkpoint.resume_from(resume_from)
     if start == 0 and config.pretrained_weights:
         loaded = _load_pretrained(trainer, config.pretrained_weights)
-        log.info("initialised %s from %s", ", ".join(loaded), config.pretrained_weights)
+        fresh = [name for name in trainer.networks if name not in loaded]
+        log.info("initialised %s from %s%s", ", ".join(loaded), config.pretrained_weights,
+                 f"; {', '.join(fresh)} start fresh" if fresh else "")
 
     from tf_p2c.data.pipeline import SkipLog, make_unpaired_dataset
 
