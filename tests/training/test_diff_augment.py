@@ -87,3 +87,26 @@ def test_train_config_refuses_an_unknown_policy():
 
     with pytest.raises(ValueError, match="unknown DiffAugment policy"):
         TrainConfig(diff_augment="colour")
+
+
+def test_trainer_augments_every_discriminator_input_and_compute_losses_changes_nothing(tmp_path):
+    from tf_p2c.training.checkpoints import TrainingCheckpoint
+    from tf_p2c.training.config import LossWeights, TrainConfig
+    from tf_p2c.training.trainer import UGATIT
+
+    config = TrainConfig.from_preset("smoke", loss_weights=LossWeights(faceid=0.0), run_eagerly=True,
+                                     diff_augment="color,translation,cutout")
+    trainer = UGATIT(config)
+    real_a, real_b = _images(n=1, side=64, seed=1), _images(n=1, side=64, seed=2)
+    state = trainer.augment.rng.state.numpy().copy()
+    first, second = trainer.compute_losses(real_a, real_b), trainer.compute_losses(real_a, real_b)
+    assert all(float(first[k]) == float(second[k]) for k in first)
+    np.testing.assert_array_equal(trainer.augment.rng.state.numpy(), state)
+    # Without augmentation the same weights judge other images, so the D terms differ.
+    plain = UGATIT(config.replace(diff_augment=""))
+    plain.load_networks_from(trainer.networks)
+    assert float(plain.compute_losses(real_a, real_b)["D_loss"]) != float(first["D_loss"])
+    # The augmentation draws are part of a checkpoint, so a resumed run continues them.
+    checkpoint = TrainingCheckpoint(trainer, str(tmp_path / "ckpt"))
+    names = [name for name, _ in tf.train.list_variables(checkpoint.save())]
+    assert any(name.startswith("diff_augment_rng/") for name in names)
