@@ -59,3 +59,19 @@ def test_overflowing_steps_are_skipped_and_the_scale_halves(trainer):
     # An overflow leaves the weights untouched (never NaN) and halves the scale.
     assert float(trainer.g_optimizer.dynamic_scale) == scale / 2
     assert all(np.array_equal(x, v.numpy()) for x, v in zip(before, generator.trainable_variables))
+
+
+def test_the_exported_generator_of_a_mixed_precision_run_is_float32(trainer, tmp_path):
+    from tf_p2c.network_files import load_generator
+    from tf_p2c.training.loop import export_generator
+
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"  # as during the run
+    path = export_generator(trainer, str(tmp_path))
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    from tf_p2c.training.precision import float32_policy
+
+    with float32_policy():  # as a user loads it, in a process of its own
+        model = load_generator(path)
+    x = tf.zeros((1, 64, 64, 3))
+    assert all(w.dtype == "float32" for w in model.weights) and model(x)[0].dtype == tf.float32
+    np.testing.assert_allclose(model(x)[0], tf.cast(trainer["genA2B"](x)[0], tf.float32), atol=2e-2)

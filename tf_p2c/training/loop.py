@@ -132,9 +132,11 @@ def export_generator(trainer: UGATIT, out_dir: str) -> str:
     """Writes `out_dir/genA2B.keras` (float32, for `tf_p2c.load_generator` / export_tflite.py)
     and `out_dir/config.json` (the model config)."""
     from tf_p2c.models import build_generator
+    from tf_p2c.training.precision import float32_policy
 
     os.makedirs(out_dir, exist_ok=True)
-    model = build_generator(trainer.config.model, name="genA2B")
+    with float32_policy():  # a --mixed_precision run's generator is saved as a float32 model
+        model = build_generator(trainer.config.model, name="genA2B")
     model.set_weights([np.asarray(w) for w in trainer.networks["genA2B"].get_weights()])
     path = os.path.join(out_dir, "genA2B.keras")
     save_keras_atomic(model, path)

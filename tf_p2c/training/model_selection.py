@@ -82,17 +82,11 @@ def _eval_folder(config, test: str, train: str, log) -> str:
 
 
 def _feature_extractor(name: str, weights_path):
-    import keras
-
     from tf_p2c.evaluation.inception import build_feature_extractor
+    from tf_p2c.training.precision import float32_policy
 
-    # Under --mixed_precision the global policy is mixed_float16; the scores are computed in float32.
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
+    with float32_policy():  # the scores are computed in float32 under --mixed_precision too
         return build_feature_extractor(name, weights_path)
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
 
 
 def build_model_selection(config, tensorboard=None, log: Callable[[str], None] | None = None) -> ModelSelectionCallback:
