@@ -18,8 +18,9 @@ scored step the generator genA2B is compared on held-out crops with their true t
 Each run is its own process on one thread (`--jobs` of them at once): tracing the training step
 takes minutes of one core, so runs side by side use the machine better than one after another.
 
-Writes OUT/learning.json (every figure), OUT/contact_sheet.png (rows: held-out crops; columns:
-input, target, then G(A) at each scored step of the first run) and, with --keep_best, the best
+Writes OUT/learning.json (every figure), OUT/curves.svg (PSNR and KID of every run against the
+step), OUT/contact_sheet.png (rows: held-out crops; columns: input, target, then G(A) at each
+scored step of the first run) and, with --keep_best, the best
 generator of the first run (highest PSNR at a scored step) as OUT/best/genA2B.keras.
 """
 
@@ -151,6 +152,23 @@ def _contact_sheet(task, outputs, path):
     Image.fromarray(sheet).resize((sheet.shape[1] * 3, sheet.shape[0] * 3), Image.NEAREST).save(path)
 
 
+def _curves(results, path):
+    """PSNR and KID of every run against the step, one panel per run and figure."""
+    from tf_p2c.atomic_write import write_bytes
+    from tf_p2c.training.curve_svg import render_curves
+
+    steps = [row["step"] for row in results[0]["rows"]]
+    series = {}
+    for r in results:
+        if [row["step"] for row in r["rows"]] == steps:
+            series[f"{r['name']}: PSNR vs filter(A), dB"] = [row["psnr"] for row in r["rows"]]
+    for r in results:
+        if [row["step"] for row in r["rows"]] == steps:
+            series[f"{r['name']}: KID vs the cartoons"] = [row["kid"] for row in r["rows"]]
+    title = f"identity PSNR {results[0]['rows'][0]['psnr_identity']:.2f} dB"
+    write_bytes(path, render_curves(steps, series, title=title).encode("utf-8"))
+
+
 def _spread(values):
     return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
@@ -193,6 +211,7 @@ def main(argv=None):
         print(f"every run failed: {', '.join(failed)}")
         return 1
     _contact_sheet(task, results[0]["outputs"], os.path.join(args.out, "contact_sheet.png"))
+    _curves(results, os.path.join(args.out, "curves.svg"))
 
     print(f"\n{'run':<17}{'steps':>6}{'min':>6}{'PSNR':>7}{'start':>7}{'ident.':>7}{'SSIM':>7}{'start':>7}"
           f"{'ident.':>7}{'KID':>8}{'start':>8}{'best PSNR':>10}{'skipped':>8}")

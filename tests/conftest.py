@@ -46,9 +46,9 @@ SLOW = (
     "tests/training/test_model_selection.py::test_history", "tests/training/test_model_selection.py::test_best_",
     "tests/training/test_model_selection.py::test_curve", "tests/training/test_model_selection.py::test_missing_",
     "tests/training/test_model_selection.py::test_cli_",
-    # the learning run (a traced step, hundreds of steps), the trainer with DiffAugment, the demo style's files
+    # the learning run (a traced step, hundreds of steps), the trainer with DiffAugment
     "tests/training/test_learning.py", "tests/training/test_diff_augment.py::test_trainer_",
-    "tests/training/test_update_guard.py", "tests/serve/test_cli.py::test_without_weights_",
+    "tests/training/test_update_guard.py",
 )
 # xdist group by node-id prefix (`--dist loadgroup`): a group runs on one worker, in order.
 GROUPS = {

@@ -271,7 +271,6 @@ def export_all(
     enforce_thresholds: bool = True,
     optimize_onnx_transposes: bool = False,
     int8_float_layers: Sequence[str] | None = None,
-    weights_label: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Exports a generator to every format, checks each against Keras, writes a report.
@@ -298,8 +297,6 @@ def export_all(
             ONNX Runtime's own layout optimizer at session creation.
         int8_float_layers: generator layers whose convolutions stay float in the full-int8
             model; None: `tflite.FLOAT_LAYERS_IN_INT8`, () quantizes every convolution.
-        weights_label: what the report and the models' metadata call the weights (default: the
-            file's name, or "<keras model>").
         log: where progress and the table go.
 
     Returns:
@@ -332,7 +329,6 @@ def export_all(
         raise ExportError(f"reference ONNX {reference_onnx}: no such file")
 
     model, source = _load_model(weights, img_size)
-    source = weights_label or source
     size = model.input_shape[1]
     if img_size is not None and size != img_size:
         raise ExportError(f"the model takes {size}x{size} images, not --img-size {img_size}")
