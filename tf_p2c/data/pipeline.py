@@ -25,7 +25,8 @@ pre-scan (`prescan_images`) drops files that are not images, empty, or in a form
 with no usable file is an error naming it. A file that passes the scan but fails to decode
 (truncated data) is dropped by `ignore_errors`, logged by tf.data. Training drops crops of a
 single colour (`drop_flat_images`), which would drive the generators' gradients to overflow.
-EXIF orientation is not applied here (a warning counts such files): the preprocess job writes upright crops.
+EXIF orientation is not applied here (a warning counts such files): the preprocess job writes
+upright crops.
 """
 
 from __future__ import annotations
