@@ -37,6 +37,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tf_p2c.atomic_write import write_bytes  # noqa: E402
 from tf_p2c.evaluation.learning_task import LEARNING_MODEL  # noqa: E402
 
 DIFF_AUGMENT = "color,translation,cutout"
@@ -116,8 +117,7 @@ def run_worker(args) -> int:
               "seconds": time.perf_counter() - start, "skipped_updates": summary["skipped_updates"],
               "rows": scorer.rows, "final": scorer.rows[-1],
               "best": max(scorer.rows[1:], key=lambda r: r["psnr"]), "outputs": [o.tolist() for o in scorer.outputs]}
-    with open(os.path.join(run_dir, "result.json"), "w") as f:
-        json.dump(result, f)
+    write_bytes(os.path.join(run_dir, "result.json"), json.dumps(result).encode("utf-8"))
     return 0
 
 
@@ -145,16 +145,16 @@ def _launch(args, run, log_path):
 
 def _contact_sheet(task, outputs, path):
     import numpy as np
-    from PIL import Image
+
+    from tf_p2c.image_io import write_image_atomic
 
     columns = [task.test_photos[:8], task.test_targets[:8]] + [np.asarray(o, np.uint8) for o in outputs]
     sheet = np.concatenate([np.concatenate(list(c), axis=0) for c in columns], axis=1)
-    Image.fromarray(sheet).resize((sheet.shape[1] * 3, sheet.shape[0] * 3), Image.NEAREST).save(path)
+    write_image_atomic(path, sheet.repeat(3, axis=0).repeat(3, axis=1))  # 3x, nearest neighbour
 
 
 def _curves(results, path):
     """PSNR and KID of every run against the step, one panel per run and figure."""
-    from tf_p2c.atomic_write import write_bytes
     from tf_p2c.training.curve_svg import render_curves
 
     steps = [row["step"] for row in results[0]["rows"]]
@@ -236,8 +236,7 @@ def main(argv=None):
           f"{summary['kid_since_start']['mean']:+.4f} since step 0")
     report = {"model": LEARNING_MODEL, "args": vars(args), "summary": summary, "failed": failed,
               "runs": [{k: v for k, v in r.items() if k != "outputs"} for r in results]}
-    with open(os.path.join(args.out, "learning.json"), "w") as f:
-        json.dump(report, f, indent=2)
+    write_bytes(os.path.join(args.out, "learning.json"), json.dumps(report, indent=2).encode("utf-8"))
     return 1 if failed else 0
 
 

@@ -107,11 +107,11 @@ def _random_crop(region: np.ndarray, size: int, rng: np.random.Generator) -> np.
 
 
 def _write(folder: str, images) -> None:
-    from PIL import Image
+    from tf_p2c.image_io import write_image_atomic
 
     os.makedirs(folder, exist_ok=True)
     for i, image in enumerate(images):
-        Image.fromarray(image).save(os.path.join(folder, f"{i:04d}.png"))
+        write_image_atomic(os.path.join(folder, f"{i:04d}.png"), image)
 
 
 def make_task(data_root: str, img_size: int, n_a: int, n_b: int, n_test: int, seed: int = 0,
