@@ -144,3 +144,19 @@ def test_goal_checks():
     missing = {label: (ok, value) for label, ok, value in floor.goal_checks(rows)}
     assert missing["int8 <= 2.0x floor"] == (False, "not measured")
     assert missing["fastest >= 30 dB <= 0.25x ONNX Runtime"] == (False, "fp16 0.80x")
+
+
+def test_export_report_has_macs_and_floors(export_dir):
+    from tf_p2c.export.pipeline import FILES, TFLITE_VARIANTS
+
+    out, report = export_dir
+    assert set(report["floors"]) == set(floor.FLOOR_KINDS)
+    assert all(entry["rate_macs_per_s"] > 0 for entry in report["floors"].values())
+    for name in TFLITE_VARIANTS:
+        row = report["formats"][name]
+        with open(out / FILES[name], "rb") as handle:
+            assert row["macs"] == floor.model_macs(handle.read()) > 0
+        rate = report["floors"][row["floor_kind"]]["rate_macs_per_s"]
+        assert row["floor_kind"] == floor.floor_kind(name)
+        assert row["x_floor"] == pytest.approx(row["latency_ms"] / (row["macs"] / rate * 1000))
+    assert "macs" not in report["formats"]["onnx"]

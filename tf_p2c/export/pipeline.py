@@ -224,7 +224,7 @@ def _contact_sheet(path, images, columns: dict):
 
 def _format_table(report) -> str:
     header = (f"{'format':<14}{'size':>10}  {'max abs':>9}  {'mean abs':>9}  {'PSNR':>7}  "
-              f"{'PSNR ref':>8}  {'latency':>9}  status")
+              f"{'PSNR ref':>8}  {'latency':>9}  {'GMAC':>5}  {'x floor':>7}  status")
     lines = [header]
     for name, row in report["formats"].items():
         k, r = row["vs_keras"], row.get("vs_reference") or {}
@@ -234,8 +234,13 @@ def _format_table(report) -> str:
         lines.append(
             f"{name:<14}{row['size_bytes'] / 1e6:>8.2f}MB  {k['max_abs_diff']:>9.2e}  {k['mean_abs_diff']:>9.2e}  "
             f"{psnr:>6.1f}  {ref_psnr:>8}  "
-            f"{row['latency_ms']:>7.1f}ms  {row['status']}")
+            f"{row['latency_ms']:>7.1f}ms  {_figure(row.get('macs'), 1e-9, 5, '.1f')}  "
+            f"{_figure(row.get('x_floor'), 1, 6, '.2f')}{'x' if 'x_floor' in row else ' '}  {row['status']}")
     return "\n".join(lines)
+
+
+def _figure(value, scale, width, spec):
+    return f"{value * scale:>{width}{spec}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
 
 def _dir_size(path):
@@ -401,7 +406,7 @@ def _write_tflite(plan: ExportPlan, name: str, path: str, saved_model: str | Non
 def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
     """Writes every format of `plan` into `staging` (intermediate files into `scratch`), measures
     each, and writes the report, metadata and contact sheet there; returns the report."""
-    from tf_p2c.export import tflite
+    from tf_p2c.export import floor, tflite
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
     from tf_p2c.layers.lowering import tflite_lowering
@@ -409,7 +414,7 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
     model, formats, eval_images, keras_images, log = (plan.model, plan.formats, plan.eval_images,
                                                       plan.keras_images, plan.log)
     size = model.input_shape[1]
-    outputs, rows, metadata_files = {}, {}, {}
+    outputs, rows, metadata_files, flatbuffers = {}, {}, {}, {}
 
     def path(name):
         return os.path.join(staging, FILES[name])
@@ -438,10 +443,21 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
 
     for name in tflite_names:
         flatbuffer, meta = _write_tflite(plan, name, path(name), saved_model)
+        flatbuffers[name] = flatbuffer
         metadata_files[FILES[name]] = meta
         record(name, runtimes.LiteRTRunner(flatbuffer, plan.num_threads), path(name))
         if "float_in_int8" in meta:
             rows[name]["float_in_int8"] = meta["float_in_int8"]
+    # Each TFLite file's MACs and latency over its floor (the MACs at the rate LiteRT reaches on one
+    # large convolution of its kind): a few seconds, timed like the files (not interleaved with
+    # them, so noisier than benchmarks/bench_floor.py).
+    floors = {}
+    if flatbuffers:
+        log("timing the floor convolutions ...")
+        floors = {kind: floor.measure_floor(kind, threads=plan.num_threads, rounds=1, repeats=plan.latency_repeats)
+                  for kind in sorted({floor.floor_kind(name) for name in flatbuffers})}
+    for name, speed in floor.speed_rows(flatbuffers, {n: rows[n]["latency_ms"] for n in flatbuffers}, floors).items():
+        rows[name].update({key: speed[key] for key in ("macs", "floor_kind", "floor_ms", "x_floor")})
 
     reference = plan.reference
     onnx_path = path("onnx") if "onnx" in formats else None
@@ -474,6 +490,7 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
                       else "ONNX export of the same weights",
                       "vs_keras": parity.compare(ref_images, keras_images), "latency_ms": ref_latency},
         "keras_latency_ms": keras_latency,
+        "floors": {kind: {"rate_macs_per_s": found.rate, "shape": found.best_shape} for kind, found in floors.items()},
         "num_threads": plan.num_threads,
         "metrics_scale": "images in [-1, 1]; psnr_db with peak-to-peak 2 (= PSNR of the [0, 255] images)",
         "thresholds": dataclasses.asdict(plan.thresholds),
