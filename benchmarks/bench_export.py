@@ -11,7 +11,9 @@ each runtime on its own (a fresh process that loads one model and runs it once; 
 loading and running added to the bare process). The reference ONNX is
 `--reference-onnx`, else the original architecture exported by PyTorch (as the official file
 was made) when torch is installed, else the tf2onnx export. Prints sizes, PSNR, medians, the
-ratios to ONNX Runtime, the goals, and peak RSS.
+ratios to ONNX Runtime, each model's latency as a multiple of its floor (`tf_p2c.export.floor`:
+its MACs at the rate LiteRT reaches on one large convolution of its kind, timed in the same
+rounds), the goals, and peak RSS. `bench_floor.py` adds the generator's own convolution shapes.
 """
 
 from __future__ import annotations
@@ -75,6 +77,23 @@ def peak_memory_mb(kind: str, path: str, size: int, threads: int) -> tuple[float
     return float(out[-1]), float(out[-2])
 
 
+def reference_onnx(model, tmp: str, given: str | None) -> tuple[str | None, str]:
+    """(path of the reference ONNX or None for the tf2onnx export of the model, its description).
+
+    `given` if set, else the original architecture exported by PyTorch with the model's weights
+    into `tmp` when torch is installed.
+    """
+    if given is not None:
+        return given, "--reference-onnx"
+    try:
+        import torch  # noqa: F401
+        from bench_generator import torch_reference_onnx
+    except ImportError:
+        return None, "tf2onnx export of the same weights"
+    path = os.path.join(tmp, "reference.onnx")
+    return path, torch_reference_onnx(model, path)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", help="generator weights (default: random, ngf=32, 256x256)")
@@ -88,60 +107,59 @@ def main():
 
     import tf_p2c
     from tf_p2c import runtimes
-    from tf_p2c.export import parity
+    from tf_p2c.export import floor
     from tf_p2c.export.pipeline import FILES, TFLITE_QUANT, export_all
 
     model = tf_p2c.load_generator(args.weights) if args.weights else random_model()
+    names = (*TFLITE_QUANT, "uint8")
     with tempfile.TemporaryDirectory() as tmp:
-        reference, source = args.reference_onnx, "--reference-onnx"
-        if reference is None:
-            try:
-                import torch  # noqa: F401
-                from bench_generator import torch_reference_onnx
-
-                reference = os.path.join(tmp, "reference.onnx")
-                source = torch_reference_onnx(model, reference)
-            except ImportError:
-                source = "tf2onnx export of the same weights"
+        reference, source = reference_onnx(model, tmp, args.reference_onnx)
         out_dir = args.out_dir or os.path.join(tmp, "export")
         report = export_all(model, out_dir, reference_onnx=reference, num_threads=args.threads,
                             latency_repeats=3, enforce_thresholds=False, overwrite=True,
                             optimize_onnx_transposes=args.optimize_onnx_transposes,
                             log=lambda m: print(m, flush=True))
-        runners = {"onnxruntime": runtimes.OnnxRunner(reference or os.path.join(out_dir, FILES["onnx"]), args.threads)}
-        for name in (*TFLITE_QUANT, "uint8"):
+        reference_path = reference or os.path.join(out_dir, FILES["onnx"])
+        runners = {"onnxruntime": runtimes.OnnxRunner(reference_path, args.threads)}
+        flatbuffers = {}
+        for name in names:
             with open(os.path.join(out_dir, FILES[name]), "rb") as handle:
-                runners[name] = runtimes.LiteRTRunner(handle.read(), args.threads)
+                flatbuffers[name] = handle.read()
+            runners[name] = runtimes.LiteRTRunner(flatbuffers[name], args.threads)
         from tf_p2c.export.calibration import sample_face_crops
 
         size = model.input_shape[1]
-        reference_path = reference or os.path.join(out_dir, FILES["onnx"])
         memory = {"onnxruntime": peak_memory_mb("onnx", reference_path, size, args.threads)}
-        for name in (*TFLITE_QUANT, "uint8"):
+        for name in names:
             memory[name] = peak_memory_mb("litert", os.path.join(out_dir, FILES[name]), size, args.threads)
-        x = sample_face_crops(size, count=1, start=8)[0]
-        results = {}
-        for _ in range(3):  # interleaved rounds
-            for name, run in runners.items():
-                results.setdefault(name, []).append(parity.median_latency_ms(run, x[0], max(2, args.repeats // 3)))
+        x = sample_face_crops(size, count=1, start=8)[0][:1]
+        runs = {name: (lambda run=run: run(x)) for name, run in runners.items()}
+        floor_timers = floor.floor_timers(floor.FLOOR_KINDS, [floor.LARGE_CONV], args.threads)
+        runs.update({label: timer.run for label, timer in floor_timers.items()})
+        times = floor.interleaved_times_ms(runs, rounds=3, repeats=max(2, args.repeats // 3))
 
-    base = statistics.median(results["onnxruntime"])
+    floors = floor.floors_from_times(times, {kind: [floor.LARGE_CONV] for kind in floor.FLOOR_KINDS})
+    medians = {name: statistics.median(times[name]) for name in runners}
+    base = medians["onnxruntime"]
+    speed = floor.speed_rows(flatbuffers, medians, floors, base)
     formats = report["formats"]
     print(f"\nreference ONNX: {source}; Keras vs reference max abs {report['reference']['vs_keras']['max_abs_diff']:.2e}")
     print(f"generator 256x256 ngf={report['model']['ngf']} batch 1, {args.threads} threads, "
           f"median of {args.repeats} runs (3 interleaved rounds), quality on {report['evaluation_images']}:")
+    for line in floor.describe_floors(floors):
+        print("  " + line)
     def mem(name):
         peak, start = memory[name]
         return f"peak RSS {peak:5.0f} MB (+{peak - start:4.0f})"
 
-    print(f"  {'onnxruntime':<14} {'':>8}  {'':>33}  {base:8.1f} ms  1.00x ONNX Runtime  {mem('onnxruntime')}")
-    for name in (*TFLITE_QUANT, "uint8"):
-        ms = statistics.median(results[name])
+    print(f"  {'onnxruntime':<14} {'':>8}  {'':>33}  {base:8.1f} ms  {'':>8}  1.00x ONNX Runtime  {mem('onnxruntime')}")
+    for name in names:
         row = formats[name]
         print(f"  {name:<14} {row['size_bytes'] / 1e6:6.2f} MB  PSNR {row['vs_keras']['psnr_db']:5.1f} dB "
-              f"(max {row['vs_keras']['max_abs_diff']:.1e})  {ms:8.1f} ms  {ms / base:4.2f}x ONNX Runtime  "
+              f"(max {row['vs_keras']['max_abs_diff']:.1e})  {medians[name]:8.1f} ms  "
+              f"{speed[name]['x_floor']:4.2f}x floor  {speed[name]['x_reference']:4.2f}x ONNX Runtime  "
               f"{mem(name)}  {row['status']}")
-    ratios = {name: statistics.median(results[name]) / base for name in (*TFLITE_QUANT, "uint8")}
+    ratios = {name: speed[name]["x_reference"] for name in names}
     fastest = min(ratios, key=ratios.get)
     goals = [
         ("fp32 <= 0.8x ONNX Runtime", ratios["fp32"] <= GOALS["fp32_ratio"], f"{ratios['fp32']:.2f}x"),

@@ -44,7 +44,7 @@ def log(message: str) -> None:
 def export(args, tmp: str) -> tuple[str, str | None, str]:
     """(export folder, reference ONNX path or None for the folder's own ONNX, its description)."""
     if args.export_dir:
-        return args.export_dir, args.reference_onnx, "--reference-onnx" if args.reference_onnx else "the folder's ONNX"
+        return args.export_dir, args.reference_onnx, "--reference-onnx" if args.reference_onnx else "the export folder's ONNX (tf2onnx)"
     import tf_p2c
     from tf_p2c.export.pipeline import export_all
 
