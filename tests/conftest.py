@@ -43,6 +43,7 @@ SLOW = (
     "tests/models/test_generator_model_config.py::test_fact_",
     "tests/export/test_export_plan.py::test_uint8_file_of_the_shared_export",  # needs the session's export
     "tests/export/test_floor.py::test_export_report_has_macs_and_floors",  # needs the session's export
+    "tests/export/test_gpu_compat.py::test_float_exports", "tests/export/test_gpu_compat.py::test_the_uint8",
     # training runs with evaluation (networks built, saved and reloaded; one with the real step)
     "tests/training/test_model_selection.py::test_history", "tests/training/test_model_selection.py::test_best_",
     "tests/training/test_model_selection.py::test_curve", "tests/training/test_model_selection.py::test_missing_",
