@@ -183,6 +183,15 @@ def test_the_size_check_agrees_with_building_the_discriminator():
 # ------------------------------------------------------------------ 3. Ctrl-C
 
 
+@pytest.fixture
+def interactive_sigint():
+    """SIGINT as an interactive shell leaves it: a suite started as a background job inherits it
+    ignored, and then neither the commands nor these tests see Ctrl-C."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupting_step(at_call, also_second=False):
     """A stand-in train_step that updates the step and sends SIGINT to this process during call
     `at_call` (twice with `also_second`, as an impatient user would)."""
@@ -200,7 +209,7 @@ def _interrupting_step(at_call, also_second=False):
     return step
 
 
-def test_ctrl_c_saves_the_finished_step_and_exits_130(data_root, tmp_path, monkeypatch, capsys):
+def test_ctrl_c_saves_the_finished_step_and_exits_130(interactive_sigint, data_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(UGATIT, "train_step", _interrupting_step(at_call=2))
     argv = [*FLAGS, "--data-root", data_root, "--result_dir", str(tmp_path), "--iteration", "9",
             "--save_freq", "5"]
@@ -216,7 +225,7 @@ def test_ctrl_c_saves_the_finished_step_and_exits_130(data_root, tmp_path, monke
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
 
 
-def test_second_ctrl_c_stops_at_once_without_saving(data_root, tmp_path, monkeypatch, capsys):
+def test_second_ctrl_c_stops_at_once_without_saving(interactive_sigint, data_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(UGATIT, "train_step", _interrupting_step(at_call=1, also_second=True))
     argv = [*FLAGS, "--data-root", data_root, "--result_dir", str(tmp_path)]
     assert train_keras.main(argv) == 130
@@ -225,7 +234,7 @@ def test_second_ctrl_c_stops_at_once_without_saving(data_root, tmp_path, monkeyp
     assert not os.path.exists(tmp_path / "d" / "checkpoints" / "checkpoint")
 
 
-def test_ctrl_c_during_export_leaves_nothing_behind(tmp_path, monkeypatch, capsys):
+def test_ctrl_c_during_export_leaves_nothing_behind(interactive_sigint, tmp_path, monkeypatch, capsys):
     from tf_p2c.export import pipeline
 
     def interrupted(staging, *args):
