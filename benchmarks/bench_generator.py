@@ -18,7 +18,6 @@ import resource
 import statistics
 import sys
 import tempfile
-import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
@@ -28,14 +27,9 @@ import numpy as np  # noqa: E402
 
 
 def median_ms(fn, repeats, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    from tf_p2c.export.floor import time_runs_ms
+
+    return statistics.median(time_runs_ms(fn, repeats, warmup))
 
 
 def peak_rss_mb():
