@@ -456,7 +456,7 @@ def describe_floors(floors: dict[str, Floor]) -> list[str]:
     return lines
 
 
-# Speed and size goals of the export (issue 17): fp32 within 1.3x of its floor, full int8 within
+# Speed and size goals of the export: fp32 within 1.3x of its floor, full int8 within
 # 2x of its floor and 4x faster than ONNX Runtime, the fastest format of >= 30 dB as well, and the
 # files a phone downloads small.
 GOALS = {"fp32_x_floor": 1.3, "int8_x_floor": 2.0, "int8_x_reference": 0.25, "fastest_psnr_db": 30.0,
