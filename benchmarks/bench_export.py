@@ -108,10 +108,10 @@ def main():
     import tf_p2c
     from tf_p2c import runtimes
     from tf_p2c.export import floor
-    from tf_p2c.export.pipeline import FILES, TFLITE_QUANT, export_all
+    from tf_p2c.export.pipeline import FILES, TFLITE_VARIANTS, export_all
 
     model = tf_p2c.load_generator(args.weights) if args.weights else random_model()
-    names = (*TFLITE_QUANT, "uint8")
+    names = tuple(TFLITE_VARIANTS)
     with tempfile.TemporaryDirectory() as tmp:
         reference, source = reference_onnx(model, tmp, args.reference_onnx)
         out_dir = args.out_dir or os.path.join(tmp, "export")

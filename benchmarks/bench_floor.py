@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import statistics
 import sys
 import tempfile
@@ -33,9 +34,6 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench_export import peak_memory_mb, random_model, reference_onnx  # noqa: E402
-
-NAMES = ("fp32", "fp16", "dynamic_int8", "int8", "uint8")
-
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -56,18 +54,13 @@ def export(args, tmp: str) -> tuple[str, str | None, str]:
     return out_dir, reference, source
 
 
-def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def check_export_dir(path: str) -> str | None:
     """A one-line reason `path` is not an export folder this benchmark can read, or None."""
-    from tf_p2c.export.pipeline import FILES, REPORT_FILE
+    from tf_p2c.export.pipeline import FILES, REPORT_FILE, TFLITE_VARIANTS
 
     if not os.path.isdir(path):
         return f"--export-dir {path}: not a folder"
-    missing = [FILES[name] for name in (*NAMES, "onnx") if not os.path.isfile(os.path.join(path, FILES[name]))]
+    missing = [FILES[name] for name in (*TFLITE_VARIANTS, "onnx") if not os.path.isfile(os.path.join(path, FILES[name]))]
     if not os.path.isfile(os.path.join(path, REPORT_FILE)):
         missing.append(REPORT_FILE)
     if missing:
@@ -99,23 +92,23 @@ def main():
     from tf_p2c.atomic_write import write_bytes
     from tf_p2c.export import floor
     from tf_p2c.export.calibration import sample_face_crops
-    from tf_p2c.export.pipeline import FILES, REPORT_FILE
+    from tf_p2c.export.pipeline import FILES, REPORT_FILE, TFLITE_VARIANTS
 
     with tempfile.TemporaryDirectory() as tmp:
         out_dir, reference, source = export(args, tmp)
         with open(os.path.join(out_dir, REPORT_FILE)) as handle:
             report = json.load(handle)
         reference_path = reference or os.path.join(out_dir, FILES["onnx"])
-        paths = {name: os.path.join(out_dir, FILES[name]) for name in NAMES}
-        flatbuffers = {name: read_bytes(path) for name, path in paths.items()}
+        paths = {name: os.path.join(out_dir, FILES[name]) for name in TFLITE_VARIANTS}
+        flatbuffers = {name: pathlib.Path(path).read_bytes() for name, path in paths.items()}
         histogram = floor.conv_shape_histogram(flatbuffers["fp32"])
         shapes = floor.floor_shapes(flatbuffers["fp32"])
         runners = {"onnxruntime": runtimes.OnnxRunner(reference_path, args.threads)}
-        runners.update({name: runtimes.LiteRTRunner(flatbuffers[name], args.threads) for name in NAMES})
+        runners.update({name: runtimes.LiteRTRunner(flatbuffers[name], args.threads) for name in TFLITE_VARIANTS})
         size = runners["fp32"].input_size
         log("peak memory of each model in a fresh process ...")
         memory = {"onnxruntime": peak_memory_mb("onnx", reference_path, size, args.threads)}
-        memory.update({name: peak_memory_mb("litert", paths[name], size, args.threads) for name in NAMES})
+        memory.update({name: peak_memory_mb("litert", paths[name], size, args.threads) for name in TFLITE_VARIANTS})
         timers = floor.floor_timers(floor.FLOOR_KINDS, shapes, args.threads, log=log)
         x = sample_face_crops(size, count=1, start=8)[0][:1]
         runs = {name: (lambda run=run: run(x)) for name, run in runners.items()}
