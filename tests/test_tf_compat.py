@@ -42,3 +42,14 @@ def test_converter_has_the_calibrate_only_switch_and_mlir_quantize_its_arguments
     for name in ("disable_per_channel", "fully_quantize", "enable_numeric_verify", "denylisted_ops",
                  "denylisted_nodes"):
         assert name in parameters, name
+
+
+def test_freeze_function_folds_variables_into_constants():
+    scale = tf.Variable(3.0)
+    function = tf.function(lambda x: {"y": x * scale}, input_signature=[tf.TensorSpec([2], tf.float32)])
+    frozen = tf_compat.freeze_function(function.get_concrete_function())
+    ops = {node.op for node in frozen.graph.as_graph_def().node}
+    assert "ReadVariableOp" not in ops and "Const" in ops and not frozen.variables
+    scale.assign(5.0)  # the frozen copy keeps the value it was frozen with
+    (out,) = frozen(tf.constant([1.0, 2.0]))
+    np.testing.assert_array_equal(out.numpy(), [3.0, 6.0])

@@ -38,3 +38,12 @@ def mlir_quantize(calibrated: bytes, float_ops, float_nodes) -> bytes:
     return tflite_convert.mlir_quantize(
         calibrated, disable_per_channel=False, fully_quantize=False, enable_numeric_verify=False,
         denylisted_ops=list(float_ops), denylisted_nodes=list(float_nodes))
+
+
+def freeze_function(concrete_function):
+    """`concrete_function` with its variables folded into constants (a new concrete function with
+    a flat list of outputs). The TFLite converter freezes its input itself, but only through
+    `from_keras_model` (slow: it saves every layer) or from an unfrozen trace (NaN outputs)."""
+    from tensorflow.python.framework import convert_to_constants
+
+    return convert_to_constants.convert_variables_to_constants_v2(concrete_function)

@@ -128,6 +128,36 @@ def test_savedmodel_serving_signature_runs(export_dir, tiny_model, face_batch):
     assert parity.max_abs_diff(result["image"], runtimes.KerasRunner(tiny_model)(face_batch[:1])) <= 5e-4
 
 
+def test_savedmodel_keeps_its_weights_as_variables(export_dir, tiny_model):
+    import tensorflow as tf
+
+    out, _ = export_dir
+    loaded = tf.saved_model.load(os.path.join(out, FILES["savedmodel"]))
+    variables = loaded.signatures["serving_default"].variables
+    assert sum(int(np.prod(v.shape)) for v in variables) == tiny_model.count_params()
+
+
+def test_conversion_source_is_frozen_and_named_as_the_contract(tiny_model, face_batch, tmp_path):
+    # What every TFLite file of the export is converted from (tflite.write_conversion_source).
+    import tensorflow as tf
+
+    from tf_p2c.export.tflite import write_conversion_source
+
+    for uint8_io in (False, True):
+        loaded = tf.saved_model.load(write_conversion_source(tiny_model, tmp_path / str(uint8_io), uint8_io))
+        signature = loaded.signatures["serving_default"]
+        assert not signature.variables
+        assert list(signature.structured_input_signature[1]) == ["input"]
+        x = scaling.to_uint8(face_batch[:1]) if uint8_io else face_batch[:1]
+        result = signature(input=tf.constant(x))
+        assert set(result) == {"image", "cam_logit", "heatmap"}
+        if uint8_io:
+            assert result["image"].dtype == tf.uint8
+        else:
+            keras_image = runtimes.KerasRunner(tiny_model)(face_batch[:1])
+            assert parity.max_abs_diff(result["image"].numpy(), keras_image) <= 5e-4
+
+
 def test_report_json_and_contact_sheet(export_dir):
     out, report = export_dir
     with open(os.path.join(out, REPORT_FILE)) as handle:

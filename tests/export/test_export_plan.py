@@ -27,7 +27,7 @@ def _plan(model, calib_images=None, log=None):
 def test_every_tflite_file_is_one_variant():
     assert set(TFLITE_VARIANTS) == {name for name, file in FILES.items() if file.endswith(".tflite")}
     assert all(quant in tflite.QUANT_TYPES for quant, _ in TFLITE_VARIANTS.values())
-    # The float-input variants (converted from the one traced SavedModel), as benchmarks name them.
+    # The float-input variants (converted from one traced source), as benchmarks name them.
     assert TFLITE_QUANT == {"fp32": None, "fp16": "fp16", "dynamic_int8": "dynamic_int8", "int8": "int8"}
 
 
@@ -52,16 +52,16 @@ def test_one_writer_converts_each_variant_as_it_names(tiny_model, tmp_path, monk
     metas = {}
     for name in TFLITE_VARIANTS:
         path = tmp_path / FILES[name]
-        flatbuffer, metas[name] = _write_tflite(plan, name, str(path), "saved_model_dir")
+        flatbuffer, metas[name] = _write_tflite(plan, name, str(path), f"source of {name}")
         assert path.read_bytes() == flatbuffer == b"flatbuffer " + json.dumps(metas[name]).encode()
     assert logged == [f"converting {name} ..." for name in TFLITE_VARIANTS]
-    # Float-input variants convert from the traced SavedModel; the uint8 one traces its own graph.
+    # Each variant converts from the source it is given.
     assert calls == {
-        ("float32", "none"): (None, False, "crops", ("HourGlass1",), "saved_model_dir"),
-        ("float32", "fp16"): ("fp16", False, "crops", ("HourGlass1",), "saved_model_dir"),
-        ("float32", "dynamic_int8"): ("dynamic_int8", False, "crops", ("HourGlass1",), "saved_model_dir"),
-        ("float32", "int8"): ("int8", False, "crops", ("HourGlass1",), "saved_model_dir"),
-        ("uint8", "none"): (None, True, "crops", ("HourGlass1",), None),
+        ("float32", "none"): (None, False, "crops", ("HourGlass1",), "source of fp32"),
+        ("float32", "fp16"): ("fp16", False, "crops", ("HourGlass1",), "source of fp16"),
+        ("float32", "dynamic_int8"): ("dynamic_int8", False, "crops", ("HourGlass1",), "source of dynamic_int8"),
+        ("float32", "int8"): ("int8", False, "crops", ("HourGlass1",), "source of int8"),
+        ("uint8", "none"): (None, True, "crops", ("HourGlass1",), "source of uint8"),
     }
     assert metas["int8"]["calibration"] == "calib"
     assert metas["int8"]["float_in_int8"] == {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": ["HourGlass1"]}

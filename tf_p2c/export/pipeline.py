@@ -38,7 +38,7 @@ from tf_p2c.interrupt import deferred_sigint
 # Every TFLite file: its quantization (`tflite.QUANT_TYPES`) and whether it takes and gives uint8.
 TFLITE_VARIANTS = {"fp32": (None, False), "fp16": ("fp16", False), "dynamic_int8": ("dynamic_int8", False),
                    "int8": ("int8", False), "uint8": (None, True)}
-# The float-input variants, all converted from one traced SavedModel.
+# The float-input variants, all converted from one traced source (`tflite.write_conversion_source`).
 TFLITE_QUANT = {name: quant for name, (quant, uint8_io) in TFLITE_VARIANTS.items() if not uint8_io}
 FORMATS = ("fp32", "fp16", "dynamic_int8", "int8", "uint8", "savedmodel", "onnx")
 FILES = {
@@ -383,9 +383,10 @@ def export_all(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _write_tflite(plan: ExportPlan, name: str, path: str, saved_model: str | None) -> tuple[bytes, dict]:
-    """Converts TFLite variant `name` (`TFLITE_VARIANTS`), writes it to `path` with its metadata
-    embedded; returns (flatbuffer, metadata). Float-input variants convert from `saved_model`."""
+def _write_tflite(plan: ExportPlan, name: str, path: str, source: str) -> tuple[bytes, dict]:
+    """Converts TFLite variant `name` (`TFLITE_VARIANTS`) from `source` (`tflite.write_conversion_source`
+    with the variant's input type), writes it to `path` with its metadata embedded; returns
+    (flatbuffer, metadata)."""
     from tf_p2c.export import tflite
 
     quant, uint8_io = TFLITE_VARIANTS[name]
@@ -397,7 +398,7 @@ def _write_tflite(plan: ExportPlan, name: str, path: str, saved_model: str | Non
         meta["float_in_int8"] = {"ops": list(tflite.FLOAT_OPS_IN_INT8), "layers": list(plan.float_layers)}
     flatbuffer = tflite.convert_tflite(plan.model, quant, plan.calib_images, uint8_io=uint8_io,
                                        float_layers=plan.float_layers, metadata=meta,
-                                       saved_model_dir=None if uint8_io else saved_model)
+                                       saved_model_dir=source)
     with open(path, "wb") as handle:
         handle.write(flatbuffer)
     return flatbuffer, meta
@@ -430,19 +431,22 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
         log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
 
-    # The SavedModel is also the conversion source of every float-input TFLite variant, so it
-    # is traced with the TFLite-friendly ops (same values, see `tf_p2c.layers.lowering`).
-    saved_model = path("savedmodel") if "savedmodel" in formats else os.path.join(scratch, "saved_model")
-    tflite_names = [n for n in TFLITE_VARIANTS if n in formats]
-    if "savedmodel" in formats or any(n in TFLITE_QUANT for n in tflite_names):
-        log("tracing the SavedModel ...")
-        with tflite_lowering():
-            export_savedmodel(model, saved_model)
     if "savedmodel" in formats:
-        record("savedmodel", _batch_runner(load_savedmodel_runner(saved_model)), saved_model)
+        log("writing the SavedModel ...")
+        # Traced with the TFLite-friendly ops (same values, see `tf_p2c.layers.lowering`), so that
+        # converting it to TFLite elsewhere gives the graph of the files written here.
+        with tflite_lowering():
+            export_savedmodel(model, path("savedmodel"))
+        record("savedmodel", _batch_runner(load_savedmodel_runner(path("savedmodel"))), path("savedmodel"))
 
-    for name in tflite_names:
-        flatbuffer, meta = _write_tflite(plan, name, path(name), saved_model)
+    sources = {}  # one traced, frozen source per input type, shared by its variants
+    for name in (n for n in TFLITE_VARIANTS if n in formats):
+        uint8_io = TFLITE_VARIANTS[name][1]
+        if uint8_io not in sources:
+            log(f"tracing the {'uint8' if uint8_io else 'float'}-input model for TFLite ...")
+            sources[uint8_io] = tflite.write_conversion_source(
+                model, os.path.join(scratch, f"tflite_source_{'uint8' if uint8_io else 'float'}"), uint8_io)
+        flatbuffer, meta = _write_tflite(plan, name, path(name), sources[uint8_io])
         flatbuffers[name] = flatbuffer
         metadata_files[FILES[name]] = meta
         record(name, runtimes.LiteRTRunner(flatbuffer, plan.num_threads), path(name))
