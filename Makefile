@@ -28,14 +28,14 @@ $(STAMP): requirements.txt
 $(SELFIE): $(STAMP)
 	$(PY) -m tf_p2c.face.install_models
 
-# Everything (what CI runs), in one process: on two xdist workers the workers were seen to die
-# mid-run (not yet understood), so the parallel run is not the default yet.
+# Everything (what CI runs), on two xdist workers; each test module (or group of modules sharing
+# a session artefact or the network, tests/conftest.py) runs whole on one of them.
 test: setup $(TEST_DEPS)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The edit-run loop: no conversions, no subprocess training, no browser, no JVM.
-test-fast: setup
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+test-fast: setup $(WEB_STAMP)
+	$(PY) -m pytest -n 2 -m "not slow"
 
 demo: setup
 	$(PY) -m tf_p2c demo

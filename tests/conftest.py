@@ -1,8 +1,10 @@
 """Shared pytest set-up: quiet TensorFlow, per-test seeds, temporary paths, and the test tiers.
 
 Tiers: `make test` (CI) runs everything on two xdist workers; `make test-fast` (`-m "not slow"`)
-leaves out what `SLOW` lists. `GROUPS` keeps tests on one worker where they share a session
-artefact (one export of every format) or the machine's network ports and listener table.
+leaves out what `SLOW` lists. On xdist workers (`-n 2`) each test module is one unit of work, so
+a module's fixtures are built once; `GROUPS` joins modules that share a session artefact (one
+export of every format) or the machine's network ports and listener table, and `FIRST` sends the
+longest units out first, so that the run does not end waiting on one of them.
 
 TF_CPP_MIN_LOG_LEVEL must be set before TensorFlow is first imported, which is why it is set
 at the top of this file (pytest imports conftest.py before any test module).
@@ -52,7 +54,7 @@ SLOW = (
     "tests/training/test_learning.py", "tests/training/test_diff_augment.py::test_trainer_",
     "tests/training/test_update_guard.py",
 )
-# xdist group by node-id prefix (`--dist loadgroup`): a group runs on one worker, in order.
+# Modules that run on one worker, in order, by node-id prefix.
 GROUPS = {
     "tests/export/": "export",  # the session's one export_all (tests/export/conftest.py)
     "tests/serve/": "network", "tests/hostile/test_serve.py": "network",
@@ -61,14 +63,42 @@ GROUPS = {
     "tests/hostile/test_data_cartoonize.py": "network",
 }
 
+# The longest units of work (minutes each), longest first; everything else follows in file order.
+FIRST = ("tests/training/test_learning.py", "tests/export/", "tests/training/test_compiled_step.py",
+         "tests/serve/", "tests/hostile/test_fuzz_readers.py", "tests/android/", "tests/training/test_model_selection.py",
+         "tests/training/test_train_cli.py", "tests/test_demo.py", "tests/cartoonize/test_cartoonize.py",
+         "tests/hostile/test_training_export.py", "tests/convert/test_original_format.py")
+
+
+def _rank(item):
+    return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
-        group = next((name for prefix, name in GROUPS.items() if item.nodeid.startswith(prefix)), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_rank)  # stable: file order within a rank
+
+
+def unit_of_work(nodeid: str) -> str:
+    """The group (`GROUPS`) or else the module of a test: what one xdist worker runs whole."""
+    return next((name for prefix, name in GROUPS.items() if nodeid.startswith(prefix)), nodeid.split("::")[0])
+
+
+# xdist's own `--dist loadgroup` cannot be used: with pytest 9 its groups are silently ignored (it
+# renames `item._nodeid`, which pytest 9 no longer reads), and every test became its own unit.
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        """Whole units of work (`unit_of_work`) in collection order, each to the next free worker."""
+
+        def _split_scope(self, nodeid):  # the one method xdist's own scope schedulers override
+            return unit_of_work(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
