@@ -92,6 +92,10 @@ def unit_of_work(nodeid: str) -> str:
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
+    # Without this method the groups would silently fall back to modules: say so instead.
+    if not callable(getattr(LoadScopeScheduling, "_split_scope", None)):
+        raise pytest.UsageError("pytest-xdist no longer has LoadScopeScheduling._split_scope: update tests/conftest.py")
+
     class UnitScheduling(LoadScopeScheduling):
         """Whole units of work (`unit_of_work`) in collection order, each to the next free worker."""
 
