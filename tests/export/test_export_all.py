@@ -141,10 +141,13 @@ def test_conversion_source_is_frozen_and_named_as_the_contract(tiny_model, face_
     # What every TFLite file of the export is converted from (tflite.write_conversion_source).
     import tensorflow as tf
 
-    from tf_p2c.export.tflite import write_conversion_source
+    from tf_p2c.export.tflite import trace_serving, write_conversion_source
+    from tf_p2c.layers.lowering import tflite_lowering
 
     for uint8_io in (False, True):
-        loaded = tf.saved_model.load(write_conversion_source(tiny_model, tmp_path / str(uint8_io), uint8_io))
+        with tflite_lowering():
+            traced = trace_serving(tiny_model, uint8_io)
+        loaded = tf.saved_model.load(write_conversion_source(traced, tmp_path / str(uint8_io)))
         signature = loaded.signatures["serving_default"]
         assert not signature.variables
         assert list(signature.structured_input_signature[1]) == ["input"]

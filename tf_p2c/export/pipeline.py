@@ -409,7 +409,7 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
     each, and writes the report, metadata and contact sheet there; returns the report."""
     from tf_p2c.export import floor, tflite
     from tf_p2c.export.onnx import export_onnx
-    from tf_p2c.export.savedmodel import export_savedmodel, load_savedmodel_runner
+    from tf_p2c.export.savedmodel import load_savedmodel_runner, save_signature
     from tf_p2c.layers.lowering import tflite_lowering
 
     model, formats, eval_images, keras_images, log = (plan.model, plan.formats, plan.eval_images,
@@ -431,21 +431,28 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
             rows[name]["max_lsb_vs_keras"] = int(lsb.max())
         log(f"  {name}: {rows[name]['size_bytes'] / 1e6:.2f} MB, PSNR vs Keras {rows[name]['vs_keras']['psnr_db']:.1f} dB")
 
+    # One trace per input type, with the TFLite-friendly ops (same values, see
+    # `tf_p2c.layers.lowering`): the float one is both the SavedModel (so that converting it to
+    # TFLite elsewhere gives the graph of the files written here) and the source of its variants.
+    traces = {}
+
+    def traced(uint8_io):
+        if uint8_io not in traces:
+            log(f"tracing the {'uint8' if uint8_io else 'float'}-input model ...")
+            with tflite_lowering():
+                traces[uint8_io] = tflite.trace_serving(model, uint8_io)
+        return traces[uint8_io]
+
     if "savedmodel" in formats:
-        log("writing the SavedModel ...")
-        # Traced with the TFLite-friendly ops (same values, see `tf_p2c.layers.lowering`), so that
-        # converting it to TFLite elsewhere gives the graph of the files written here.
-        with tflite_lowering():
-            export_savedmodel(model, path("savedmodel"))
+        save_signature(traced(False), path("savedmodel"), variables=traced(False).variables)
         record("savedmodel", _batch_runner(load_savedmodel_runner(path("savedmodel"))), path("savedmodel"))
 
-    sources = {}  # one traced, frozen source per input type, shared by its variants
+    sources = {}  # one frozen source per input type, shared by its variants
     for name in (n for n in TFLITE_VARIANTS if n in formats):
         uint8_io = TFLITE_VARIANTS[name][1]
         if uint8_io not in sources:
-            log(f"tracing the {'uint8' if uint8_io else 'float'}-input model for TFLite ...")
             sources[uint8_io] = tflite.write_conversion_source(
-                model, os.path.join(scratch, f"tflite_source_{'uint8' if uint8_io else 'float'}"), uint8_io)
+                traced(uint8_io), os.path.join(scratch, f"tflite_source_{'uint8' if uint8_io else 'float'}"))
         flatbuffer, meta = _write_tflite(plan, name, path(name), sources[uint8_io])
         flatbuffers[name] = flatbuffer
         metadata_files[FILES[name]] = meta

@@ -20,22 +20,26 @@ def export_savedmodel(model, path, batch_size: int = 1, uint8_io: bool = False) 
         batch_size: static batch of the signature.
         uint8_io: uint8 RGB in and `image` out (see `tflite.serving_model`).
     """
+    from tf_p2c.export.tflite import trace_serving
+
+    traced = trace_serving(model, uint8_io=uint8_io, batch_size=batch_size)
+    return save_signature(traced, path, variables=traced.variables)
+
+
+def save_signature(function, path, variables=()) -> str:
+    """Writes a SavedModel at `path` whose `serving_default` is the concrete `function`, holding
+    `variables` (those it reads; none once frozen). Returns the path.
+
+    A plain module with the weights and the one endpoint: `keras.export.ExportArchive` also saves
+    every Keras layer it reaches, ~3x the time for the same signature. The layers' custom gradients
+    are not part of a serving signature, so they are not saved.
+    """
     import tensorflow as tf
 
-    from tf_p2c.export.tflite import INPUT_NAME, serving_model
-
-    size = model.input_shape[1]
-    wrapper = serving_model(model, uint8_io=uint8_io)
-    spec = tf.TensorSpec((batch_size, size, size, 3), tf.uint8 if uint8_io else tf.float32, name=INPUT_NAME)
-    # A plain module that holds the weights and the one endpoint: `keras.export.ExportArchive`
-    # also saves every Keras layer it reaches, ~3x the time for the same signature.
     module = tf.Module()
-    module.weights = list(wrapper.weights)
-    module.serve = tf.function(lambda input: wrapper(input, training=False), input_signature=[spec])
-    # The layers' custom gradients are not part of a serving signature.
+    module.weights = list(variables)
     options = tf.saved_model.SaveOptions(experimental_custom_gradients=False)
-    tf.saved_model.save(module, os.fspath(path), signatures={"serving_default": module.serve.get_concrete_function()},
-                        options=options)
+    tf.saved_model.save(module, os.fspath(path), signatures={"serving_default": function}, options=options)
     return os.fspath(path)
 
 

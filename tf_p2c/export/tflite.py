@@ -77,32 +77,38 @@ def serving_model(model, uint8_io: bool = False):
     return keras.Model(inputs, outputs, name=f"{model.name}_serving{'_uint8' if uint8_io else ''}")
 
 
-def write_conversion_source(model, path, uint8_io: bool = False) -> str:
-    """Writes the converters' source for `model`: a SavedModel at `path` (a new directory) whose
-    `serving_default` is `serving_model(model, uint8_io)` traced with the TFLite-friendly ops
-    (`tf_p2c.layers.lowering`) and frozen, so it holds no variables. Returns the path.
+def trace_serving(model, uint8_io: bool = False, batch_size: int = 1):
+    """`serving_model(model, uint8_io)` traced for a fixed batch: a concrete function
+    `f(input) -> {"image", "cam_logit", "heatmap"}` that holds the model's variables. Traced inside
+    `tflite_lowering()`, it has the TFLite-friendly ops (same values)."""
+    import tensorflow as tf
 
-    One source serves every quantization of the same `uint8_io`; it is an intermediate file, not
-    an export (`savedmodel.export_savedmodel` writes the SavedModel users get).
+    size = model.input_shape[1]
+    spec = tf.TensorSpec((batch_size, size, size, 3), tf.uint8 if uint8_io else tf.float32, name=INPUT_NAME)
+    wrapper = serving_model(model, uint8_io)
+    return tf.function(lambda input: wrapper(input, training=False)).get_concrete_function(spec)
+
+
+def write_conversion_source(traced, path) -> str:
+    """Writes the converters' source: a SavedModel at `path` (a new directory) whose
+    `serving_default` is `traced` with its variables folded into constants. Returns the path.
+
+    Args:
+        traced: `trace_serving(model, uint8_io)` traced inside `tflite_lowering()`. One source
+            serves every quantization of the same `uint8_io`.
+        path: output directory; an intermediate file, not an export (`savedmodel.export_savedmodel`
+            writes the SavedModel users get).
     """
     import tensorflow as tf
 
     from tf_p2c import tf_compat
-    from tf_p2c.layers.lowering import tflite_lowering
+    from tf_p2c.export.savedmodel import save_signature
 
-    size = model.input_shape[1]
-    spec = tf.TensorSpec((1, size, size, 3), tf.uint8 if uint8_io else tf.float32, name=INPUT_NAME)
-    with tflite_lowering():
-        wrapper = serving_model(model, uint8_io)
-        traced = tf.function(lambda input: wrapper(input, training=False)).get_concrete_function(spec)
     frozen = tf_compat.freeze_function(traced)
     # Freezing returns a flat list of outputs: give them their names back.
     serve = tf.function(lambda input: tf.nest.pack_sequence_as(traced.structured_outputs, frozen(input)),
-                        input_signature=[spec])
-    # The generator's custom gradients are meaningless once frozen; only the forward pass is kept.
-    options = tf.saved_model.SaveOptions(experimental_custom_gradients=False)
-    tf.saved_model.save(tf.Module(), os.fspath(path), signatures={"serving_default": serve}, options=options)
-    return os.fspath(path)
+                        input_signature=list(traced.structured_input_signature[0]))
+    return save_signature(serve.get_concrete_function(), path)
 
 
 def representative_dataset(images: np.ndarray, uint8_io: bool = False):
@@ -165,9 +171,8 @@ def convert_tflite(
             "HourGlass1") whose convolutions and dense layers also stay float (the MLIR
             quantizer's `denylisted_nodes`). Default `FLOAT_LAYERS_IN_INT8`.
         metadata: JSON-serialisable dict embedded as `photo2cartoon` metadata (None: none).
-        saved_model_dir: `write_conversion_source(model, ..., uint8_io)` with the same
-            `uint8_io`: several variants from one trace. None writes one to a temporary
-            directory.
+        saved_model_dir: `write_conversion_source` of `model` traced with the same `uint8_io`:
+            several variants from one trace. None writes one to a temporary directory.
 
     Returns:
         The flatbuffer bytes.
@@ -190,8 +195,12 @@ def convert_tflite(
     if saved_model_dir is None:
         import tempfile
 
+        from tf_p2c.layers.lowering import tflite_lowering
+
+        with tflite_lowering():
+            traced = trace_serving(model, uint8_io)
         with tempfile.TemporaryDirectory(prefix="tf_p2c_convert_") as scratch:
-            source = write_conversion_source(model, os.path.join(scratch, "source"), uint8_io)
+            source = write_conversion_source(traced, os.path.join(scratch, "source"))
             return convert_tflite(model, quant, representative_images, uint8_io, float_ops, float_layers,
                                   metadata, saved_model_dir=source)
     converter = _converter(saved_model_dir, quant, representative_images, uint8_io)
