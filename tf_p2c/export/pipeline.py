@@ -444,7 +444,7 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
         return traces[uint8_io]
 
     if "savedmodel" in formats:
-        save_signature(traced(False), path("savedmodel"), variables=traced(False).variables)
+        save_signature(traced(False), path("savedmodel"))
         record("savedmodel", _batch_runner(load_savedmodel_runner(path("savedmodel"))), path("savedmodel"))
 
     sources = {}  # one frozen source per input type, shared by its variants

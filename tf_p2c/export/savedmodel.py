@@ -23,12 +23,12 @@ def export_savedmodel(model, path, batch_size: int = 1, uint8_io: bool = False) 
     from tf_p2c.export.tflite import trace_serving
 
     traced = trace_serving(model, uint8_io=uint8_io, batch_size=batch_size)
-    return save_signature(traced, path, variables=traced.variables)
+    return save_signature(traced, path)
 
 
-def save_signature(function, path, variables=()) -> str:
-    """Writes a SavedModel at `path` whose `serving_default` is the concrete `function`, holding
-    `variables` (those it reads; none once frozen). Returns the path.
+def save_signature(function, path) -> str:
+    """Writes a SavedModel at `path` whose `serving_default` is the concrete `function`, with the
+    variables it reads (none once frozen). Returns the path.
 
     A plain module with the weights and the one endpoint: `keras.export.ExportArchive` also saves
     every Keras layer it reaches, ~3x the time for the same signature. The layers' custom gradients
@@ -37,7 +37,7 @@ def save_signature(function, path, variables=()) -> str:
     import tensorflow as tf
 
     module = tf.Module()
-    module.weights = list(variables)
+    module.weights = list(function.variables)
     options = tf.saved_model.SaveOptions(experimental_custom_gradients=False)
     tf.saved_model.save(module, os.fspath(path), signatures={"serving_default": function}, options=options)
     return os.fspath(path)
