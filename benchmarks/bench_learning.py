@@ -15,12 +15,17 @@ scored step the generator genA2B is compared on held-out crops with their true t
 - KID of G(A) vs the training cartoons (`TinyFeatures`: no Inception weights can be fetched here,
   so this KID is a colour and layout statistic, not a perceptual one).
 
+Beside each seed's GAN run, a paired reference (`tf_p2c.evaluation.paired_reference`): the same
+generator, budget and seed trained on the pairs (photo, filter(photo)) with an L1 loss, which
+shows how much of the translation this network can learn in these steps when told the answer.
+
 Each run is its own process on one thread (`--jobs` of them at once): tracing the training step
 takes minutes of one core, so runs side by side use the machine better than one after another.
 
 Writes OUT/learning.json (every figure), OUT/curves.svg (PSNR and KID of every run against the
-step), OUT/contact_sheet.png (rows: held-out crops; columns: input, target, then G(A) at each
-scored step of the first run) and, with --keep_best, the best
+step), OUT/contact_sheet.png (rows: held-out crops; columns: input, target, G(A) at each scored
+step of the first run, then the first paired reference's output at its last step) and, with
+--keep_best, the best
 generator of the first run (highest PSNR at a scored step) as OUT/best/genA2B.keras.
 """
 
@@ -60,7 +65,7 @@ def parse_args(argv=None):
                    help="the generators' gradient norm is ~1e5 here; rare spikes far above it are capped")
     p.add_argument("--keep_best", action="store_true")
     p.add_argument("--jobs", type=int, default=0, help="runs at once (default: all)")
-    p.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: NAME,SEED,DATASET,POLICY
+    p.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: NAME,KIND,SEED,DATASET,POLICY
     return p.parse_args(argv)
 
 
@@ -90,51 +95,66 @@ def _scorer(task, cartoons, every, keep_best_dir):
 
 
 def run_worker(args) -> int:
-    """One training run (`--run NAME,SEED,DATASET,POLICY`): OUT/runs/NAME/result.json."""
+    """One training run (`--run NAME,KIND,SEED,DATASET,POLICY`, KIND `gan` or `paired`):
+    OUT/runs/NAME/result.json."""
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     from tf_p2c.config import ModelConfig
     from tf_p2c.evaluation.learning_task import load_task, training_cartoons
+    from tf_p2c.evaluation.paired_reference import fit_paired
     from tf_p2c.training.config import LossWeights, TrainConfig
     from tf_p2c.training.loop import train
 
-    name, seed, dataset, policy = args.run.split(",", 3)  # the policy has commas of its own
+    name, kind, seed, dataset, policy = args.run.split(",", 4)  # the policy has commas of its own
     data_root = os.path.join(args.out, "data")
     task = load_task(data_root, "full")  # every run is scored on the same held-out crops
     cartoons = training_cartoons(task, LEARNING_MODEL["img_size"])
     run_dir = os.path.join(args.out, "runs", name)
+    result = {"name": name, "kind": kind, "seed": int(seed), "dataset": dataset, "diff_augment": policy}
+    start = time.perf_counter()
+    if kind == "paired":
+        scorer = _scorer(task, cartoons, args.every, None)
+        fit_paired(load_task(data_root, dataset), ModelConfig(**LEARNING_MODEL), args.steps, args.lr, int(seed),
+                   curve=scorer)
+        result["skipped_updates"] = None
+        _write_result(run_dir, result, scorer, start)
+        return 0
     config = TrainConfig(model=ModelConfig(**LEARNING_MODEL), loss_weights=LossWeights(faceid=0.0), dataset=dataset,
                          data_root=data_root, result_dir=run_dir, iteration=args.steps, print_freq=args.every,
                          save_freq=args.steps, lr=args.lr, seed=int(seed), diff_augment=policy,
                          clip_grad_norm=args.clip_grad_norm, tensorboard=False, progress=False)
     keep = os.path.join(args.out, "best") if args.keep_best else None
     scorer = _scorer(task, cartoons, args.every, keep)
-    start = time.perf_counter()
     summary = train(config, callbacks=[scorer])
-    result = {"name": name, "seed": int(seed), "dataset": dataset, "diff_augment": policy,
-              "seconds": time.perf_counter() - start, "skipped_updates": summary["skipped_updates"],
-              "rows": scorer.rows, "final": scorer.rows[-1],
+    result["skipped_updates"] = summary["skipped_updates"]
+    _write_result(run_dir, result, scorer, start)
+    return 0
+
+
+def _write_result(run_dir, result, scorer, start):
+    result = {**result, "seconds": time.perf_counter() - start, "rows": scorer.rows, "final": scorer.rows[-1],
               "best": max(scorer.rows[1:], key=lambda r: r["psnr"]), "outputs": [o.tolist() for o in scorer.outputs]}
     write_bytes(os.path.join(run_dir, "result.json"), json.dumps(result).encode("utf-8"))
-    return 0
 
 
 # ----------------------------------------------------------------------------------- the set
 
 
 def _runs(args):
-    runs = [(f"full_seed{seed}", seed, "full", "") for seed in args.seeds]
+    """(name, kind, seed, dataset, DiffAugment policy) of every run; the first is the contact
+    sheet's and the one --keep_best exports."""
+    runs = [(f"full_seed{seed}", "gan", seed, "full", "") for seed in args.seeds]
     if args.limited:
-        runs += [("limited_diffaug", args.seeds[0], "limited", DIFF_AUGMENT),
-                 ("limited_noaug", args.seeds[0], "limited", "")]
-    return runs
+        runs += [("limited_diffaug", "gan", args.seeds[0], "limited", DIFF_AUGMENT),
+                 ("limited_noaug", "gan", args.seeds[0], "limited", "")]
+    return runs + [(f"paired_seed{seed}", "paired", seed, "full", "") for seed in args.seeds]
 
 
 def _launch(args, run, log_path):
-    name, seed, dataset, policy = run
-    command = [sys.executable, os.path.abspath(__file__), "--run", f"{name},{seed},{dataset},{policy}",
+    name, kind, seed, dataset, policy = run
+    command = [sys.executable, os.path.abspath(__file__), "--run", f"{name},{kind},{seed},{dataset},{policy}",
                "--out", args.out, "--steps", str(args.steps), "--every", str(args.every), "--lr", str(args.lr),
                "--clip_grad_norm", str(args.clip_grad_norm)]
     if args.keep_best and run == _runs(args)[0]:
@@ -148,7 +168,7 @@ def _contact_sheet(task, outputs, path):
 
     from tf_p2c.image_io import write_image_atomic
 
-    columns = [task.test_photos[:8], task.test_targets[:8]] + [np.asarray(o, np.uint8) for o in outputs]
+    columns = [task.test_photos[:8], task.test_targets[:8]] + [np.asarray(o, np.uint8)[:8] for o in outputs]
     sheet = np.concatenate([np.concatenate(list(c), axis=0) for c in columns], axis=1)
     write_image_atomic(path, sheet.repeat(3, axis=0).repeat(3, axis=1))  # 3x, nearest neighbour
 
@@ -210,7 +230,10 @@ def main(argv=None):
     if not results:
         print(f"every run failed: {', '.join(failed)}")
         return 1
-    _contact_sheet(task, results[0]["outputs"], os.path.join(args.out, "contact_sheet.png"))
+    gans = [r for r in results if r["kind"] == "gan"]
+    paired = [r for r in results if r["kind"] == "paired"]
+    sheet = (gans or results)[0]["outputs"] + [r["outputs"][-1] for r in paired[:1]]
+    _contact_sheet(task, sheet, os.path.join(args.out, "contact_sheet.png"))
     _curves(results, os.path.join(args.out, "curves.svg"))
 
     print(f"\n{'run':<17}{'steps':>6}{'min':>6}{'PSNR':>7}{'start':>7}{'ident.':>7}{'SSIM':>7}{'start':>7}"
@@ -219,8 +242,12 @@ def main(argv=None):
         f, s = r["final"], r["rows"][0]
         print(f"{r['name']:<17}{f['step']:>6}{r['seconds'] / 60:>6.1f}{f['psnr']:>7.2f}{s['psnr']:>7.2f}"
               f"{f['psnr_identity']:>7.2f}{f['ssim']:>7.3f}{s['ssim']:>7.3f}{f['ssim_identity']:>7.3f}"
-              f"{f['kid']:>8.4f}{s['kid']:>8.4f}{r['best']['psnr']:>10.2f}{r['skipped_updates']:>8d}")
-    full = [r for r in results if r["dataset"] == "full"]
+              f"{f['kid']:>8.4f}{s['kid']:>8.4f}{r['best']['psnr']:>10.2f}"
+              f"{'-' if r['skipped_updates'] is None else r['skipped_updates']:>8}")
+    full = [r for r in gans if r["dataset"] == "full"]
+    if not full:
+        print("no GAN run on the full set finished: no summary")
+        return 1
     summary = {}
     for key in ("psnr_since_start", "psnr_gain", "ssim_since_start", "kid_since_start"):
         summary[key] = dict(zip(("mean", "sd"), _spread([r["final"][key] for r in full])))
@@ -234,6 +261,21 @@ def main(argv=None):
     print(f"\nover {len(full)} seeds (mean ± sd) at step {full[0]['final']['step']}: PSNR {p['mean']:+.2f} ± "
           f"{p['sd']:.2f} dB since step 0, {g['mean']:+.2f} ± {g['sd']:.2f} dB vs the identity; KID "
           f"{summary['kid_since_start']['mean']:+.4f} since step 0")
+    if paired:
+        # GAN against the paired reference of the same seed: how much of what the network can learn
+        # in this budget the unpaired GAN learned.
+        by_seed = {r["seed"]: r["final"]["psnr"] for r in paired}
+        gaps = [r["final"]["psnr"] - by_seed[r["seed"]] for r in full if r["seed"] in by_seed]
+        summary["paired_psnr"] = dict(zip(("mean", "sd"), _spread([r["final"]["psnr"] for r in paired])))
+        summary["paired_psnr_since_start"] = dict(zip(("mean", "sd"), _spread(
+            [r["final"]["psnr_since_start"] for r in paired])))
+        q = summary["paired_psnr"]
+        print(f"paired reference (the same network trained with the answer): PSNR {q['mean']:.2f} ± {q['sd']:.2f} dB "
+              f"({summary['paired_psnr_since_start']['mean']:+.2f} since step 0)", end="")
+        if gaps:
+            summary["gan_minus_paired_psnr"] = dict(zip(("mean", "sd"), _spread(gaps)))
+            print(f"; GAN minus paired, same seed: {statistics.mean(gaps):+.2f} dB", end="")
+        print()
     report = {"model": LEARNING_MODEL, "args": vars(args), "summary": summary, "failed": failed,
               "runs": [{k: v for k, v in r.items() if k != "outputs"} for r in results]}
     write_bytes(os.path.join(args.out, "learning.json"), json.dumps(report, indent=2).encode("utf-8"))

@@ -52,6 +52,7 @@ SLOW = (
     "tests/training/test_model_selection.py::test_cli_",
     # the learning run (a traced step, hundreds of steps), the trainer with DiffAugment
     "tests/training/test_learning.py", "tests/training/test_diff_augment.py::test_trainer_",
+    "tests/evaluation/test_paired_reference.py::test_training_with_the_answer",
     "tests/training/test_update_guard.py",
 )
 # Modules that run on one worker, in order, by node-id prefix.

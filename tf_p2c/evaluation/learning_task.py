@@ -201,7 +201,7 @@ def score_translation(generator, task: LearningTask, cartoons: np.ndarray, featu
 class LearningCurve:
     """A training callback (`tf_p2c.training.callbacks.Callback` protocol) that scores genA2B on
     the task's held-out crops at step 0 (the untrained network) and every `every` steps, and at
-    the last step.
+    the last step. Outside the training loop, `watch` a generator and call `score` yourself.
 
     `rows` holds one dict per scored step: the `TranslationScores` fields, `psnr_gain` /
     `ssim_gain` (vs the identity) and `*_since_start` (vs step 0). `outputs` holds G(A) of the
@@ -215,10 +215,16 @@ class LearningCurve:
         self.features = TinyFeatures()
         self.rows, self.outputs = [], []
         self.trainer = None
+        self.generator = None
+
+    def watch(self, generator, step: int) -> None:
+        """Scores `generator` from now on, starting with its figures at `step`."""
+        self.generator = generator
+        self.score(step)
 
     def on_train_begin(self, trainer, start_step):
         self.trainer = trainer
-        self.score(start_step)
+        self.watch(trainer.networks["genA2B"], start_step)
 
     def on_step_end(self, step, logs):
         if step % self.every == 0:
@@ -231,7 +237,7 @@ class LearningCurve:
     def score(self, step: int) -> dict:
         from tf_p2c.scaling import from_uint8, to_uint8
 
-        generator = self.trainer.networks["genA2B"]
+        generator = self.generator
         scores = score_translation(generator, self.task, self.cartoons, self.features)
         start = self.rows[0] if self.rows else dataclasses.asdict(scores)
         row = {"step": step, **dataclasses.asdict(scores), "psnr_gain": scores.psnr_gain,
