@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_learning.py                        # 3 seeds, full trainB
     .venv/bin/python benchmarks/bench_learning.py --limited              # + 100 cartoons, DiffAugment on and off
     .venv/bin/python benchmarks/bench_learning.py --steps 600 --seeds 0  # a short look
+    .venv/bin/python benchmarks/bench_learning.py --kinds paired         # only the paired references (minutes)
+    .venv/bin/python benchmarks/bench_learning.py --img_size 128 --ngf 32 --n_layers_global 6 --out bl128  # on a GPU
 
 Domain A is augmented crops of the package's sample photo, domain B other crops through the fixed
 cartoon filter (`tf_p2c.evaluation.cartoon_filter`); training is unpaired, through the real
@@ -47,6 +49,18 @@ from tf_p2c.evaluation.learning_task import LEARNING_MODEL  # noqa: E402
 
 DIFF_AUGMENT = "color,translation,cutout"
 LIMITED_CARTOONS = 100
+KINDS = ("gan", "paired")
+
+
+def model_spec(args) -> dict:
+    """`LEARNING_MODEL` with the sizes given on the command line (`ndf` follows `ngf` unless given)."""
+    spec = dict(LEARNING_MODEL)
+    if args.ngf is not None:
+        spec["ngf"] = spec["ndf"] = args.ngf
+    for field in ("img_size", "ndf", "n_layers_global", "n_layers_local"):
+        if getattr(args, field) is not None:
+            spec[field] = getattr(args, field)
+    return spec
 
 
 def parse_args(argv=None):
@@ -65,6 +79,11 @@ def parse_args(argv=None):
                    help="the generators' gradient norm is ~1e5 here; rare spikes far above it are capped")
     p.add_argument("--keep_best", action="store_true")
     p.add_argument("--jobs", type=int, default=0, help="runs at once (default: all)")
+    p.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
+                   help="gan: the unpaired GAN runs; paired: the same network trained with the answer")
+    for field in ("img_size", "ngf", "ndf", "n_layers_global", "n_layers_local"):
+        p.add_argument(f"--{field}", type=int, default=None,
+                       help=f"model (default {LEARNING_MODEL[field]}{', or --ngf' if field == 'ndf' else ''})")
     p.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: NAME,KIND,SEED,DATASET,POLICY
     return p.parse_args(argv)
 
@@ -101,6 +120,8 @@ def run_worker(args) -> int:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+    for gpu in tf.config.list_physical_devices("GPU"):  # runs side by side share one GPU
+        tf.config.experimental.set_memory_growth(gpu, True)
     from tf_p2c.config import ModelConfig
     from tf_p2c.evaluation.learning_task import load_task, training_cartoons
     from tf_p2c.evaluation.paired_reference import fit_paired
@@ -110,18 +131,19 @@ def run_worker(args) -> int:
     name, kind, seed, dataset, policy = args.run.split(",", 4)  # the policy has commas of its own
     data_root = os.path.join(args.out, "data")
     task = load_task(data_root, "full")  # every run is scored on the same held-out crops
-    cartoons = training_cartoons(task, LEARNING_MODEL["img_size"])
+    spec = model_spec(args)
+    cartoons = training_cartoons(task, spec["img_size"])
     run_dir = os.path.join(args.out, "runs", name)
-    result = {"name": name, "kind": kind, "seed": int(seed), "dataset": dataset, "diff_augment": policy}
+    result = {"name": name, "kind": kind, "seed": int(seed), "dataset": dataset, "diff_augment": policy, "model": spec}
     start = time.perf_counter()
     if kind == "paired":
         scorer = _scorer(task, cartoons, args.every, None)
-        fit_paired(load_task(data_root, dataset), ModelConfig(**LEARNING_MODEL), args.steps, args.lr, int(seed),
+        fit_paired(load_task(data_root, dataset), ModelConfig(**spec), args.steps, args.lr, int(seed),
                    curve=scorer)
         result["skipped_updates"] = None
         _write_result(run_dir, result, scorer, start)
         return 0
-    config = TrainConfig(model=ModelConfig(**LEARNING_MODEL), loss_weights=LossWeights(faceid=0.0), dataset=dataset,
+    config = TrainConfig(model=ModelConfig(**spec), loss_weights=LossWeights(faceid=0.0), dataset=dataset,
                          data_root=data_root, result_dir=run_dir, iteration=args.steps, print_freq=args.every,
                          save_freq=args.steps, lr=args.lr, seed=int(seed), diff_augment=policy,
                          clip_grad_norm=args.clip_grad_norm, tensorboard=False, progress=False)
@@ -145,11 +167,15 @@ def _write_result(run_dir, result, scorer, start):
 def _runs(args):
     """(name, kind, seed, dataset, DiffAugment policy) of every run; the first is the contact
     sheet's and the one --keep_best exports."""
-    runs = [(f"full_seed{seed}", "gan", seed, "full", "") for seed in args.seeds]
-    if args.limited:
-        runs += [("limited_diffaug", "gan", args.seeds[0], "limited", DIFF_AUGMENT),
-                 ("limited_noaug", "gan", args.seeds[0], "limited", "")]
-    return runs + [(f"paired_seed{seed}", "paired", seed, "full", "") for seed in args.seeds]
+    runs = []
+    if "gan" in args.kinds:
+        runs += [(f"full_seed{seed}", "gan", seed, "full", "") for seed in args.seeds]
+        if args.limited:
+            runs += [("limited_diffaug", "gan", args.seeds[0], "limited", DIFF_AUGMENT),
+                     ("limited_noaug", "gan", args.seeds[0], "limited", "")]
+    if "paired" in args.kinds:
+        runs += [(f"paired_seed{seed}", "paired", seed, "full", "") for seed in args.seeds]
+    return runs
 
 
 def _launch(args, run, log_path):
@@ -157,6 +183,9 @@ def _launch(args, run, log_path):
     command = [sys.executable, os.path.abspath(__file__), "--run", f"{name},{kind},{seed},{dataset},{policy}",
                "--out", args.out, "--steps", str(args.steps), "--every", str(args.every), "--lr", str(args.lr),
                "--clip_grad_norm", str(args.clip_grad_norm)]
+    for field, value in model_spec(args).items():
+        if field != "light":
+            command += [f"--{field}", str(value)]
     if args.keep_best and run == _runs(args)[0]:
         command.append("--keep_best")
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
@@ -189,8 +218,51 @@ def _curves(results, path):
     write_bytes(path, render_curves(steps, series, title=title).encode("utf-8"))
 
 
+def _stored_model(args, name):
+    """The model of run `name`'s stored result in --out (that of the default model for results
+    written before runs recorded theirs), or None when it has none."""
+    path = os.path.join(args.out, "runs", name, "result.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("model", LEARNING_MODEL)
+
+
 def _spread(values):
-    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+    return dict(zip(("mean", "sd"), (statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0)))
+
+
+def _gan_summary(full) -> dict:
+    """Mean and sd over the seeds of the GAN runs on the full set, at the end and at every scored step."""
+    summary = {key: _spread([r["final"][key] for r in full])
+               for key in ("psnr_since_start", "psnr_gain", "ssim_since_start", "kid_since_start")}
+    # The same figures at every scored step, for the test's margin.
+    steps = [row["step"] for row in full[0]["rows"]]
+    summary["psnr_since_start_by_step"] = {
+        step: _spread([r["rows"][i]["psnr_since_start"] for r in full if len(r["rows"]) > i])
+        for i, step in enumerate(steps)}
+    p, g = summary["psnr_since_start"], summary["psnr_gain"]
+    print(f"\nover {len(full)} seeds (mean ± sd) at step {full[0]['final']['step']}: PSNR {p['mean']:+.2f} ± "
+          f"{p['sd']:.2f} dB since step 0, {g['mean']:+.2f} ± {g['sd']:.2f} dB vs the identity; KID "
+          f"{summary['kid_since_start']['mean']:+.4f} since step 0")
+    return summary
+
+
+def _paired_summary(paired, full) -> dict:
+    """The paired references' figures, and each GAN run's PSNR less that of the reference of its
+    seed: how much of what the network can learn in this budget the unpaired GAN learned."""
+    summary = {"paired_psnr": _spread([r["final"]["psnr"] for r in paired]),
+               "paired_psnr_since_start": _spread([r["final"]["psnr_since_start"] for r in paired])}
+    q = summary["paired_psnr"]
+    line = (f"paired reference (the same network trained with the answer): PSNR {q['mean']:.2f} ± {q['sd']:.2f} dB "
+            f"({summary['paired_psnr_since_start']['mean']:+.2f} since step 0)")
+    by_seed = {r["seed"]: r["final"]["psnr"] for r in paired}
+    gaps = [r["final"]["psnr"] - by_seed[r["seed"]] for r in full if r["seed"] in by_seed]
+    if gaps:
+        summary["gan_minus_paired_psnr"] = _spread(gaps)
+        line += f"; GAN minus paired, same seed: {statistics.mean(gaps):+.2f} dB"
+    print(line)
+    return summary
 
 
 def main(argv=None):
@@ -199,15 +271,26 @@ def main(argv=None):
     args = parse_args(argv)
     if args.run:
         return run_worker(args)
+    from tf_p2c.config import ModelConfig
     from tf_p2c.evaluation.learning_task import make_task
 
+    spec = model_spec(args)
+    try:
+        ModelConfig(**spec)
+    except ValueError as err:
+        print(f"error: {err}")
+        return 2
+    mismatched = [name for name, *_ in _runs(args) if _stored_model(args, name) not in (None, spec)]
+    if mismatched:
+        print(f"error: {args.out} holds runs of another model ({', '.join(mismatched)}); choose another --out")
+        return 2
     os.makedirs(os.path.join(args.out, "runs"), exist_ok=True)
     data_root = os.path.join(args.out, "data")
-    task = make_task(data_root, LEARNING_MODEL["img_size"], args.n_a, args.n_b, args.n_test, seed=0, dataset="full")
+    task = make_task(data_root, spec["img_size"], args.n_a, args.n_b, args.n_test, seed=0, dataset="full")
     if args.limited:
-        make_task(data_root, LEARNING_MODEL["img_size"], args.n_a, LIMITED_CARTOONS, args.n_test, seed=0, dataset="limited")
+        make_task(data_root, spec["img_size"], args.n_a, LIMITED_CARTOONS, args.n_test, seed=0, dataset="limited")
     # A run whose result is already there (an earlier invocation with the same --out) is not run again.
-    pending = [r for r in _runs(args) if not os.path.exists(os.path.join(args.out, "runs", r[0], "result.json"))]
+    pending = [r for r in _runs(args) if _stored_model(args, r[0]) is None]
     running, failed = [], []
     jobs = args.jobs or len(pending)
     print(f"{len(pending)} runs of {args.steps} steps, {jobs} at a time; logs in {args.out}/runs/NAME.log", flush=True)
@@ -245,38 +328,12 @@ def main(argv=None):
               f"{f['kid']:>8.4f}{s['kid']:>8.4f}{r['best']['psnr']:>10.2f}"
               f"{'-' if r['skipped_updates'] is None else r['skipped_updates']:>8}")
     full = [r for r in gans if r["dataset"] == "full"]
-    if not full:
-        print("no GAN run on the full set finished: no summary")
-        return 1
     summary = {}
-    for key in ("psnr_since_start", "psnr_gain", "ssim_since_start", "kid_since_start"):
-        summary[key] = dict(zip(("mean", "sd"), _spread([r["final"][key] for r in full])))
-    # The same figures at every scored step, for the test's margin.
-    steps = [row["step"] for row in full[0]["rows"]]
-    summary["psnr_since_start_by_step"] = {
-        step: dict(zip(("mean", "sd"), _spread([r["rows"][i]["psnr_since_start"] for r in full
-                                                if len(r["rows"]) > i])))
-        for i, step in enumerate(steps)}
-    p, g = summary["psnr_since_start"], summary["psnr_gain"]
-    print(f"\nover {len(full)} seeds (mean ± sd) at step {full[0]['final']['step']}: PSNR {p['mean']:+.2f} ± "
-          f"{p['sd']:.2f} dB since step 0, {g['mean']:+.2f} ± {g['sd']:.2f} dB vs the identity; KID "
-          f"{summary['kid_since_start']['mean']:+.4f} since step 0")
+    if full:
+        summary.update(_gan_summary(full))
     if paired:
-        # GAN against the paired reference of the same seed: how much of what the network can learn
-        # in this budget the unpaired GAN learned.
-        by_seed = {r["seed"]: r["final"]["psnr"] for r in paired}
-        gaps = [r["final"]["psnr"] - by_seed[r["seed"]] for r in full if r["seed"] in by_seed]
-        summary["paired_psnr"] = dict(zip(("mean", "sd"), _spread([r["final"]["psnr"] for r in paired])))
-        summary["paired_psnr_since_start"] = dict(zip(("mean", "sd"), _spread(
-            [r["final"]["psnr_since_start"] for r in paired])))
-        q = summary["paired_psnr"]
-        print(f"paired reference (the same network trained with the answer): PSNR {q['mean']:.2f} ± {q['sd']:.2f} dB "
-              f"({summary['paired_psnr_since_start']['mean']:+.2f} since step 0)", end="")
-        if gaps:
-            summary["gan_minus_paired_psnr"] = dict(zip(("mean", "sd"), _spread(gaps)))
-            print(f"; GAN minus paired, same seed: {statistics.mean(gaps):+.2f} dB", end="")
-        print()
-    report = {"model": LEARNING_MODEL, "args": vars(args), "summary": summary, "failed": failed,
+        summary.update(_paired_summary(paired, full))
+    report = {"model": spec, "args": vars(args), "summary": summary, "failed": failed,
               "runs": [{k: v for k, v in r.items() if k != "outputs"} for r in results]}
     write_bytes(os.path.join(args.out, "learning.json"), json.dumps(report, indent=2).encode("utf-8"))
     return 1 if failed else 0
