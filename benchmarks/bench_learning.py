@@ -197,7 +197,7 @@ def _contact_sheet(task, outputs, path):
 
     from tf_p2c.image_io import write_image_atomic
 
-    columns = [task.test_photos[:8], task.test_targets[:8]] + [np.asarray(o, np.uint8)[:8] for o in outputs]
+    columns = [task.test_photos[:8], task.test_targets[:8]] + [np.asarray(o, np.uint8) for o in outputs]
     sheet = np.concatenate([np.concatenate(list(c), axis=0) for c in columns], axis=1)
     write_image_atomic(path, sheet.repeat(3, axis=0).repeat(3, axis=1))  # 3x, nearest neighbour
 
@@ -218,14 +218,17 @@ def _curves(results, path):
     write_bytes(path, render_curves(steps, series, title=title).encode("utf-8"))
 
 
-def _stored_model(args, name):
-    """The model of run `name`'s stored result in --out (that of the default model for results
-    written before runs recorded theirs), or None when it has none."""
+def _stored_result(args, name):
+    """Run `name`'s result.json in --out, or None when it has none. Results written before runs
+    recorded their kind and model are GAN runs of the default model."""
     path = os.path.join(args.out, "runs", name, "result.json")
     if not os.path.exists(path):
         return None
     with open(path) as f:
-        return json.load(f).get("model", LEARNING_MODEL)
+        result = json.load(f)
+    result.setdefault("kind", "gan")
+    result.setdefault("model", LEARNING_MODEL)
+    return result
 
 
 def _spread(values):
@@ -280,7 +283,8 @@ def main(argv=None):
     except ValueError as err:
         print(f"error: {err}")
         return 2
-    mismatched = [name for name, *_ in _runs(args) if _stored_model(args, name) not in (None, spec)]
+    stored = {name: _stored_result(args, name) for name, *_ in _runs(args)}
+    mismatched = [name for name, result in stored.items() if result is not None and result["model"] != spec]
     if mismatched:
         print(f"error: {args.out} holds runs of another model ({', '.join(mismatched)}); choose another --out")
         return 2
@@ -290,7 +294,7 @@ def main(argv=None):
     if args.limited:
         make_task(data_root, spec["img_size"], args.n_a, LIMITED_CARTOONS, args.n_test, seed=0, dataset="limited")
     # A run whose result is already there (an earlier invocation with the same --out) is not run again.
-    pending = [r for r in _runs(args) if _stored_model(args, r[0]) is None]
+    pending = [r for r in _runs(args) if stored[r[0]] is None]
     running, failed = [], []
     jobs = args.jobs or len(pending)
     print(f"{len(pending)} runs of {args.steps} steps, {jobs} at a time; logs in {args.out}/runs/NAME.log", flush=True)
@@ -304,12 +308,7 @@ def main(argv=None):
             if item[1].returncode:
                 failed.append(item[0][0])
             print(f"{item[0][0]}: {'done' if not item[1].returncode else 'FAILED'}", flush=True)
-    results = []
-    for name, *_ in _runs(args):
-        path = os.path.join(args.out, "runs", name, "result.json")
-        if os.path.exists(path):
-            with open(path) as f:
-                results.append(json.load(f))
+    results = [r for r in (stored[name] or _stored_result(args, name) for name in stored) if r is not None]
     if not results:
         print(f"every run failed: {', '.join(failed)}")
         return 1
