@@ -142,11 +142,9 @@ def test_conversion_source_is_frozen_and_named_as_the_contract(tiny_model, face_
     import tensorflow as tf
 
     from tf_p2c.export.tflite import trace_serving, write_conversion_source
-    from tf_p2c.layers.lowering import tflite_lowering
 
     for uint8_io in (False, True):
-        with tflite_lowering():
-            traced = trace_serving(tiny_model, uint8_io)
+        traced = trace_serving(tiny_model, uint8_io, tflite_ops=True)
         loaded = tf.saved_model.load(write_conversion_source(traced, tmp_path / str(uint8_io)))
         signature = loaded.signatures["serving_default"]
         assert not signature.variables

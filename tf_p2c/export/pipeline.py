@@ -410,7 +410,6 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
     from tf_p2c.export import floor, tflite
     from tf_p2c.export.onnx import export_onnx
     from tf_p2c.export.savedmodel import load_savedmodel_runner, save_signature
-    from tf_p2c.layers.lowering import tflite_lowering
 
     model, formats, eval_images, keras_images, log = (plan.model, plan.formats, plan.eval_images,
                                                       plan.keras_images, plan.log)
@@ -439,8 +438,7 @@ def _export_into(staging: str, scratch: str, plan: ExportPlan) -> dict:
     def traced(uint8_io):
         if uint8_io not in traces:
             log(f"tracing the {'uint8' if uint8_io else 'float'}-input model ...")
-            with tflite_lowering():
-                traces[uint8_io] = tflite.trace_serving(model, uint8_io)
+            traces[uint8_io] = tflite.trace_serving(model, uint8_io, tflite_ops=True)
         return traces[uint8_io]
 
     if "savedmodel" in formats:

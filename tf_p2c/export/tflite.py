@@ -77,16 +77,21 @@ def serving_model(model, uint8_io: bool = False):
     return keras.Model(inputs, outputs, name=f"{model.name}_serving{'_uint8' if uint8_io else ''}")
 
 
-def trace_serving(model, uint8_io: bool = False, batch_size: int = 1):
+def trace_serving(model, uint8_io: bool = False, batch_size: int = 1, tflite_ops: bool = False):
     """`serving_model(model, uint8_io)` traced for a fixed batch: a concrete function
-    `f(input) -> {"image", "cam_logit", "heatmap"}` that holds the model's variables. Traced inside
-    `tflite_lowering()`, it has the TFLite-friendly ops (same values)."""
+    `f(input) -> {"image", "cam_logit", "heatmap"}` that holds the model's variables. With
+    `tflite_ops` it is traced inside `tflite_lowering()`: the TFLite-friendly ops, same values."""
+    import contextlib
+
     import tensorflow as tf
+
+    from tf_p2c.layers.lowering import tflite_lowering
 
     size = model.input_shape[1]
     spec = tf.TensorSpec((batch_size, size, size, 3), tf.uint8 if uint8_io else tf.float32, name=INPUT_NAME)
-    wrapper = serving_model(model, uint8_io)
-    return tf.function(lambda input: wrapper(input, training=False)).get_concrete_function(spec)
+    with tflite_lowering() if tflite_ops else contextlib.nullcontext():
+        wrapper = serving_model(model, uint8_io)
+        return tf.function(lambda input: wrapper(input, training=False)).get_concrete_function(spec)
 
 
 def write_conversion_source(traced, path) -> str:
@@ -94,7 +99,7 @@ def write_conversion_source(traced, path) -> str:
     `serving_default` is `traced` with its variables folded into constants. Returns the path.
 
     Args:
-        traced: `trace_serving(model, uint8_io)` traced inside `tflite_lowering()`. One source
+        traced: `trace_serving(model, uint8_io, tflite_ops=True)`. One source
             serves every quantization of the same `uint8_io`.
         path: output directory; an intermediate file, not an export (`savedmodel.export_savedmodel`
             writes the SavedModel users get).
@@ -195,10 +200,7 @@ def convert_tflite(
     if saved_model_dir is None:
         import tempfile
 
-        from tf_p2c.layers.lowering import tflite_lowering
-
-        with tflite_lowering():
-            traced = trace_serving(model, uint8_io)
+        traced = trace_serving(model, uint8_io, tflite_ops=True)
         with tempfile.TemporaryDirectory(prefix="tf_p2c_convert_") as scratch:
             source = write_conversion_source(traced, os.path.join(scratch, "source"))
             return convert_tflite(model, quant, representative_images, uint8_io, float_ops, float_layers,
